@@ -1,10 +1,10 @@
 package sluice
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"iter"
-	"runtime/debug"
 )
 
 var errNilStreams = errors.New("sluice: Bridge of a nil channel")
@@ -23,43 +23,47 @@ var errNilStreams = errors.New("sluice: Bridge of a nil channel")
 func Bridge[V any](ctx context.Context, streams <-chan iter.Seq2[V, error], opts *StreamOptions) (<-chan V, func() error) {
 	out := make(chan V, opts.buffer())
 	r := newRun(ctx, opts)
-	if streams == nil {
-		r.fail(errNilStreams)
+	if err := opts.check(); err != nil || streams == nil {
+		r.fail(cmp.Or(err, errNilStreams))
 		r.finish(func() { close(out) })
 		return out, r.stop
 	}
 	r.goLabeled(func() {
 		defer r.finish(func() { close(out) })
-		defer func() {
-			if v := recover(); v != nil {
-				r.recover(v, debug.Stack())
-			}
-		}()
-		done := r.ctx.Done()
-		for {
-			var seq iter.Seq2[V, error]
-			select {
-			case s, ok := <-streams:
-				if !ok {
-					return
-				}
-				seq = s
-			case <-done:
-				r.fail(ContextError(r.ctx))
-				return
-			}
-			if seq == nil {
-				r.fail(errNilSeq)
-				return
-			}
-			produce(r, out, seq)
-			if r.ctx.Err() != nil {
-				// The part failed (fail cancels the run) or the run
-				// was canceled: either way the error is recorded.
-				r.fail(ContextError(r.ctx))
-				return
-			}
-		}
+		returned := false
+		defer r.guard(&returned)
+		bridge(r, out, streams)
+		returned = true
 	})
 	return out, r.stop
+}
+
+// bridge ranges the parts received from streams one after the other, until
+// streams is closed, a part fails, or the run is done.
+func bridge[V any](r *run, out chan<- V, streams <-chan iter.Seq2[V, error]) {
+	done := r.ctx.Done()
+	for {
+		var seq iter.Seq2[V, error]
+		select {
+		case s, ok := <-streams:
+			if !ok {
+				return
+			}
+			seq = s
+		case <-done:
+			r.fail(ContextError(r.ctx))
+			return
+		}
+		if seq == nil {
+			r.fail(errNilSeq)
+			return
+		}
+		produce(r, out, seq)
+		if r.ctx.Err() != nil {
+			// The part failed (fail cancels the run) or the run was
+			// canceled: either way the stream ends here, with an error.
+			r.fail(ContextError(r.ctx))
+			return
+		}
+	}
 }

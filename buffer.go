@@ -12,8 +12,9 @@ import (
 //
 //	ch, stop := sluice.Buffer(ctx, sluice.FromStream(upstream, upstreamStop), 1024, nil)
 //
-// Stopping the buffer stops the upstream stage too, and an upstream error
-// is the buffer's terminal error.
+// Stopping the buffer stops the upstream stage too (FromStream calls its
+// stop when the buffer stops ranging it), and an upstream error is the
+// buffer's terminal error.
 func Buffer[V any](ctx context.Context, seq iter.Seq2[V, error], n int, opts *StreamOptions) (<-chan V, func() error) {
 	o := StreamOptions{}
 	if opts != nil {

@@ -55,7 +55,24 @@ func rootSources() []namedSource {
 		out = append(out, namedSource{o.name, conformance.Source[int]{
 			All:    s.all,
 			Stream: func(ctx context.Context) (<-chan int, func() error) { return sluice.Stream(ctx, s.all(ctx), o.opts) },
-			Want:   s.want(), Fail: s.fail, Stall: s.stall, Cursor: cursor, After: s.after,
+			// Stream's stop reaches a blocked source only through
+			// StreamFunc, which builds it with the stream's context.
+			StreamStall: func(ctx context.Context, k int) (<-chan int, func() error) {
+				return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[int, error] { return s.stall(ctx, k) }, o.opts)
+			},
+			Want: s.want(), Fail: s.fail, Stall: s.stall, Cursor: cursor, After: s.after,
+			Open: func() int { return int(s.open.Load()) },
+		}})
+	}
+	{
+		s := &ints{n: n}
+		out = append(out, namedSource{"StreamFunc", conformance.Source[int]{
+			All:    s.all,
+			Stream: func(ctx context.Context) (<-chan int, func() error) { return sluice.StreamFunc(ctx, s.all, nil) },
+			StreamStall: func(ctx context.Context, k int) (<-chan int, func() error) {
+				return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[int, error] { return s.stall(ctx, k) }, nil)
+			},
+			Want: s.want(),
 			Open: func() int { return int(s.open.Load()) },
 		}})
 	}
@@ -99,18 +116,28 @@ func rootSources() []namedSource {
 	{
 		s := &ints{n: n}
 		merged := func(ctx context.Context) (<-chan int, func() error) {
-			return sluice.Merge(ctx, []iter.Seq2[int, error]{
-				part(ctx, 0, 1, 2, 3), part(ctx, 4, 5, 6, 7), part(ctx, 8, 9, 10, 11),
+			return sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{
+				func(ctx context.Context) iter.Seq2[int, error] { return part(ctx, 0, 1, 2, 3) },
+				func(ctx context.Context) iter.Seq2[int, error] { return part(ctx, 4, 5, 6, 7) },
+				func(ctx context.Context) iter.Seq2[int, error] { return part(ctx, 8, 9, 10, 11) },
 			}, nil)
 		}
 		one := func(ctx context.Context, seq iter.Seq2[int, error]) iter.Seq2[int, error] {
 			return lazy(func() iter.Seq2[int, error] {
-				return sluice.FromStream(sluice.Merge(ctx, []iter.Seq2[int, error]{seq}, nil))
+				return sluice.FromStream(sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{
+					func(context.Context) iter.Seq2[int, error] { return seq },
+				}, nil))
 			})
 		}
 		out = append(out, namedSource{"Merge", conformance.Source[int]{
-			All:       func(ctx context.Context) iter.Seq2[int, error] { return one(ctx, s.all(ctx)) },
-			Stream:    merged,
+			All:    func(ctx context.Context) iter.Seq2[int, error] { return one(ctx, s.all(ctx)) },
+			Stream: merged,
+			StreamStall: func(ctx context.Context, k int) (<-chan int, func() error) {
+				return sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{
+					func(ctx context.Context) iter.Seq2[int, error] { return part(ctx) },
+					func(ctx context.Context) iter.Seq2[int, error] { return s.stall(ctx, k) },
+				}, nil)
+			},
 			Unordered: true,
 			Want:      s.want(),
 			Fail: func(ctx context.Context, k int, err error) iter.Seq2[int, error] {

@@ -3,38 +3,52 @@ package sluice
 import (
 	"context"
 	"iter"
-	"runtime/debug"
 	"sync"
 )
 
-// Merge runs each of seqs in its own goroutine and sends their values on
-// one channel as they come: a fan-in. The order between values of
-// different seqs is not defined; the values of one seq keep their order.
+// Merge calls each of parts in its own goroutine, ranges the iterator it
+// returns, and sends the values of all of them on one channel as they
+// come: a fan-in. The order between values of different parts is not
+// defined; the values of one part keep their order.
 //
-// The channel is closed when every seq has ended. The first error of any
-// seq cancels the others, and stop returns it; otherwise stop behaves as
-// [Stream]'s. opts.Observer, if any, is called from all the goroutines.
-func Merge[V any](ctx context.Context, seqs []iter.Seq2[V, error], opts *StreamOptions) (<-chan V, func() error) {
+// Each part is built with the merge's own context, as with
+// errgroup.WithContext: the first error of any part cancels that context,
+// which reaches the others even while they are blocked inside their
+// sources, and stop returns that error. Otherwise stop behaves as
+// [Stream]'s. The channel is closed when every part has ended.
+// opts.Observer, if any, is called from all the goroutines.
+//
+// A part that is already an iterator ignores the context it is given:
+//
+//	func(context.Context) iter.Seq2[V, error] { return seq }
+func Merge[V any](ctx context.Context, parts []func(context.Context) iter.Seq2[V, error], opts *StreamOptions) (<-chan V, func() error) {
 	out := make(chan V, opts.buffer())
 	r := newRun(ctx, opts)
-	for _, seq := range seqs {
-		if seq == nil {
+	if err := opts.check(); err != nil {
+		r.fail(err)
+		r.finish(func() { close(out) })
+		return out, r.stop
+	}
+	for _, f := range parts {
+		if f == nil {
 			r.fail(errNilSeq)
 			r.finish(func() { close(out) })
 			return out, r.stop
 		}
 	}
 	var wg sync.WaitGroup
-	wg.Add(len(seqs))
-	for _, seq := range seqs {
+	wg.Add(len(parts))
+	for _, f := range parts {
 		r.goLabeled(func() {
 			defer wg.Done()
-			defer func() {
-				if v := recover(); v != nil {
-					r.recover(v, debug.Stack())
-				}
-			}()
-			produce(r, out, seq)
+			returned := false
+			defer r.guard(&returned)
+			if seq := f(r.ctx); seq != nil {
+				produce(r, out, seq)
+			} else {
+				r.fail(errNilSeq)
+			}
+			returned = true
 		})
 	}
 	go func() {

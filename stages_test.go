@@ -17,7 +17,10 @@ func TestMergeFirstErrorCancelsTheOthers(t *testing.T) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	s := &ints{n: 10}
-	ch, stop := sluice.Merge(ctx, []iter.Seq2[int, error]{s.stall(ctx, 2), s.fail(ctx, 1, boom)}, nil)
+	ch, stop := sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{
+		func(ctx context.Context) iter.Seq2[int, error] { return s.stall(ctx, 2) }, // blocks until the merge's ctx is canceled
+		func(ctx context.Context) iter.Seq2[int, error] { return s.fail(ctx, 1, boom) },
+	}, nil)
 	drain(ch)
 	if err := stop(); err != boom {
 		t.Fatalf("stop() = %v, want boom", err)
@@ -29,7 +32,11 @@ func TestMergeFirstErrorCancelsTheOthers(t *testing.T) {
 
 func TestMergeAllValues(t *testing.T) {
 	ctx := context.Background()
-	ch, stop := sluice.Merge(ctx, []iter.Seq2[int, error]{part(ctx, 1, 2, 3), part(ctx), part(ctx, 4, 5)}, &sluice.StreamOptions{Buffer: 2})
+	ch, stop := sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{
+		func(ctx context.Context) iter.Seq2[int, error] { return part(ctx, 1, 2, 3) },
+		func(ctx context.Context) iter.Seq2[int, error] { return part(ctx) },
+		func(ctx context.Context) iter.Seq2[int, error] { return part(ctx, 4, 5) },
+	}, &sluice.StreamOptions{Buffer: 2})
 	got := drain(ch)
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -141,5 +148,21 @@ func TestBufferStopsUpstream(t *testing.T) {
 	}
 	if n := s.open.Load(); n != 0 {
 		t.Fatal("upstream source still open after the buffer was stopped")
+	}
+}
+
+// StreamFunc's stop reaches a source blocked inside its underlying API, not
+// only one blocked in a send.
+func TestStreamFuncStopReachesABlockedSource(t *testing.T) {
+	s := &ints{n: 10}
+	ch, stop := sluice.StreamFunc(context.Background(), func(ctx context.Context) iter.Seq2[int, error] {
+		return s.stall(ctx, 1)
+	}, nil)
+	<-ch // the source is now blocked until its ctx is done
+	if err := stop(); err != nil {
+		t.Fatalf("stop() = %v, want nil", err)
+	}
+	if n := s.open.Load(); n != 0 {
+		t.Fatal("the source is still open after stop returned")
 	}
 }

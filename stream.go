@@ -1,9 +1,10 @@
 package sluice
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"iter"
-	"runtime/debug"
 )
 
 // StreamOptions configure the channel form of a stream. A nil
@@ -32,6 +33,14 @@ func (o *StreamOptions) buffer() int {
 	return o.Buffer
 }
 
+// check reports options that cannot be honoured.
+func (o *StreamOptions) check() error {
+	if o != nil && o.Buffer < 0 {
+		return fmt.Errorf("sluice: StreamOptions.Buffer is %d, want 0 or more", o.Buffer)
+	}
+	return nil
+}
+
 // Stream runs seq in a new goroutine and sends its values on the returned
 // channel: the channel form of an iterator. It is how most sources provide
 // their Stream function.
@@ -46,29 +55,56 @@ func (o *StreamOptions) buffer() int {
 // whether the stream was complete.
 //
 // Every send selects on the context, so a stopped or canceled producer
-// exits even if nobody reads the channel again. seq itself should honour
-// ctx, as every sluice source does: a producer blocked inside seq, not in
-// a send, exits only when seq returns.
+// exits even if nobody reads the channel again. But seq was built before
+// Stream was called, with a context of the caller's: while it is blocked
+// inside its source (a read, a query) rather than in a send, only that
+// context reaches it, and stop waits for it to return. When stop must
+// interrupt a blocked source, use [StreamFunc], which builds the iterator
+// with a context that stop cancels.
 //
 // If seq panics, the panic is recovered in the producer, the channel is
 // closed, and stop panics with a [*PanicError] carrying the value and the
 // producer's stack.
 func Stream[V any](ctx context.Context, seq iter.Seq2[V, error], opts *StreamOptions) (<-chan V, func() error) {
+	if seq == nil {
+		return StreamFunc[V](ctx, nil, opts)
+	}
+	return StreamFunc(ctx, func(context.Context) iter.Seq2[V, error] { return seq }, opts)
+}
+
+// StreamFunc is like [Stream], but it builds the iterator itself: it calls
+// f in the producer goroutine with a context derived from ctx that stop
+// cancels, so that stop reaches a source blocked inside its underlying API
+// and not only one blocked in a send. It is how a source package writes
+// its Stream:
+//
+//	func Stream(ctx context.Context, root string, opts *Options) (<-chan Entry, func() error) {
+//		return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Entry, error] {
+//			return All(ctx, root, opts)
+//		}, opts.streamOptions())
+//	}
+//
+// When stop cancels that context, its cause is an internal sentinel, and
+// the cancellation error the source then yields is not reported: stop
+// returns nil, as for any stream its consumer stopped.
+func StreamFunc[V any](ctx context.Context, f func(context.Context) iter.Seq2[V, error], opts *StreamOptions) (<-chan V, func() error) {
 	out := make(chan V, opts.buffer())
 	r := newRun(ctx, opts)
-	if seq == nil {
-		r.fail(errNilSeq)
+	if err := opts.check(); err != nil || f == nil {
+		r.fail(cmp.Or(err, errNilSeq))
 		r.finish(func() { close(out) })
 		return out, r.stop
 	}
 	r.goLabeled(func() {
 		defer r.finish(func() { close(out) })
-		defer func() {
-			if v := recover(); v != nil {
-				r.recover(v, debug.Stack())
-			}
-		}()
-		produce(r, out, seq)
+		returned := false
+		defer r.guard(&returned)
+		if seq := f(r.ctx); seq != nil {
+			produce(r, out, seq)
+		} else {
+			r.fail(errNilSeq)
+		}
+		returned = true
 	})
 	return out, r.stop
 }

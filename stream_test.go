@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -309,5 +310,29 @@ func TestConcatFlattenStopAtError(t *testing.T) {
 	}
 	if len(got) != 1 || gotErr != boom {
 		t.Fatalf("Flatten: got %v then %v, want [1] then boom", got, gotErr)
+	}
+}
+
+func TestStreamNegativeBuffer(t *testing.T) {
+	ch, stop := sluice.Stream(context.Background(), part(context.Background(), 1), &sluice.StreamOptions{Buffer: -1})
+	if _, ok := <-ch; ok {
+		t.Fatal("received a value despite the invalid option")
+	}
+	if err := stop(); err == nil || !strings.Contains(err.Error(), "Buffer is -1") {
+		t.Fatalf("stop() = %v, want an error naming the buffer", err)
+	}
+}
+
+// A source that calls runtime.Goexit (t.FailNow in a helper, say) ends the
+// stream with an error, not as if it were complete.
+func TestStreamGoexitIsAFailure(t *testing.T) {
+	seq := func(yield func(int, error) bool) {
+		yield(1, nil)
+		runtime.Goexit()
+	}
+	ch, stop := sluice.Stream(context.Background(), seq, nil)
+	drain(ch)
+	if err := stop(); err == nil || !strings.Contains(err.Error(), "Goexit") {
+		t.Fatalf("stop() = %v, want an error naming runtime.Goexit", err)
 	}
 }

@@ -1,11 +1,11 @@
 package sluice
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
 	"reflect"
-	"runtime/debug"
 	"time"
 )
 
@@ -19,7 +19,7 @@ import (
 // consumers is the same memory.
 //
 // All channels are closed when seq ends, fails or is stopped; the single
-// stop function behaves as [Stream]'s. An n below 1 returns no channel and
+// stop function behaves as [Stream]'s, and reaches seq as Stream's does. An n below 1 returns no channel and
 // a stop that reports the error.
 func Tee[V any](ctx context.Context, seq iter.Seq2[V, error], n int, opts *StreamOptions) ([]<-chan V, func() error) {
 	r := newRun(ctx, opts)
@@ -39,18 +39,15 @@ func Tee[V any](ctx context.Context, seq iter.Seq2[V, error], n int, opts *Strea
 			close(c)
 		}
 	}
-	if seq == nil {
-		r.fail(errNilSeq)
+	if err := opts.check(); err != nil || seq == nil {
+		r.fail(cmp.Or(err, errNilSeq))
 		r.finish(closeAll)
 		return recv, r.stop
 	}
 	r.goLabeled(func() {
 		defer r.finish(closeAll)
-		defer func() {
-			if v := recover(); v != nil {
-				r.recover(v, debug.Stack())
-			}
-		}()
+		returned := false
+		defer r.guard(&returned)
 		t := &teeSender[V]{r: r, outs: outs}
 		t.cases = make([]reflect.SelectCase, 0, n+1)
 		seq(func(v V, err error) bool {
@@ -69,6 +66,7 @@ func Tee[V any](ctx context.Context, seq iter.Seq2[V, error], n int, opts *Strea
 			}
 			return true
 		})
+		returned = true
 	})
 	return recv, r.stop
 }

@@ -38,6 +38,7 @@ func checks[V any]() []check[V] {
 		{"StreamDrain", streamNeeds[V], (*suite[V]).streamDrain},
 		{"StreamStop", streamNeeds[V], (*suite[V]).streamStop},
 		{"StreamCancel", streamNeeds[V], (*suite[V]).streamCancel},
+		{"StreamStall", func(s *Source[V]) string { return need(s.StreamStall != nil, "StreamStall") }, (*suite[V]).streamStall},
 	}
 }
 

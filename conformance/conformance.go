@@ -51,6 +51,12 @@ type Source[V any] struct {
 	// underlying API until ctx is done.
 	Stall func(ctx context.Context, n int) iter.Seq2[V, error]
 
+	// StreamStall returns the channel form of Stall: it sends n values and
+	// then blocks in the underlying API until its context is done. With it
+	// the suite checks that stop, and a canceled parent context, reach a
+	// producer blocked inside its source, not only one blocked in a send.
+	StreamStall func(ctx context.Context, n int) (<-chan V, func() error)
+
 	// Cursor returns the cursor of a value; with After, the suite checks
 	// resumption.
 	Cursor func(V) string

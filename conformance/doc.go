@@ -49,6 +49,11 @@
 // consumer has stopped reading, the producer exits by itself and stop
 // reports context.Canceled.
 //
+// StreamStall: with the producer blocked inside its source, stop returns
+// nil within the latency, and a canceled parent context ends the stream
+// with context.Canceled: the cancellation reaches the source, not only a
+// producer blocked in a send.
+//
 // Every run also checks the iterator contract on each pair: no pair after
 // an error, a zero value in the error pair, no call of yield after it
 // returned false.

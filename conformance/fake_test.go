@@ -51,6 +51,7 @@ type fake struct {
 	stopNilOnCancel bool // stop reports nil when the parent ctx was canceled
 	stopOnceOnly    bool // a second stop reports something else
 	streamUnordered bool // sends in reverse order
+	stallOnParent   bool // a stalled producer waits on the parent ctx, which stop does not cancel
 }
 
 func newFake(n int) *fake { return &fake{n: n, release: make(chan struct{})} }
@@ -84,6 +85,9 @@ func (f *fake) source() conformance.Source[int] {
 				from = c + 2
 			}
 			return f.seq(ctx, from, -1, nil, -1)
+		},
+		StreamStall: func(ctx context.Context, n int) (<-chan int, func() error) {
+			return f.streamFrom(ctx, n)
 		},
 		Open: func() int { return int(f.open.Load()) },
 	}
@@ -205,6 +209,11 @@ func (f *fake) seq(ctx context.Context, from, failAfter int, failErr error, stal
 
 // stream is a hand-written channel form, so its defects are its own.
 func (f *fake) stream(parent context.Context) (<-chan int, func() error) {
+	return f.streamFrom(parent, -1)
+}
+
+// streamFrom stalls after stallAfter values when stallAfter >= 0.
+func (f *fake) streamFrom(parent context.Context, stallAfter int) (<-chan int, func() error) {
 	ctx, cancel := context.WithCancel(parent)
 	out := make(chan int)
 	done := make(chan struct{})
@@ -215,6 +224,18 @@ func (f *fake) stream(parent context.Context) (<-chan int, func() error) {
 			defer close(out)
 		}
 		for i := range f.n {
+			if i == stallAfter {
+				if f.stallOnParent {
+					select {
+					case <-parent.Done():
+					case <-f.release:
+					}
+				} else {
+					<-ctx.Done()
+				}
+				err = ctx.Err()
+				return
+			}
 			v := i
 			if f.streamUnordered {
 				v = f.n - 1 - i

@@ -22,16 +22,28 @@ func recv[V any](ch <-chan V, d time.Duration) (v V, ok, timedOut bool) {
 	}
 }
 
-// stopWithin calls stop and reports what it returned and whether it
-// returned within d. A stop that never returns is left to the watchdog.
+// stopWithin calls stop and reports what it returned, and how long it took
+// when that was more than d. A stop still blocked after d is left running
+// (a hang is the watchdog's to report, not this check's): slow is then d
+// and err is errStillBlocked.
 func stopWithin(stop func() error, d time.Duration) (slow time.Duration, err error) {
 	start := time.Now()
-	err = stop()
+	done := make(chan error, 1)
+	go func() { done <- stop() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err = <-done:
+	case <-t.C:
+		return d, errStillBlocked
+	}
 	if took := time.Since(start); took > d {
 		return took, err
 	}
 	return 0, err
 }
+
+var errStillBlocked = errors.New("stop() has not returned")
 
 // closedNow reports whether ch is closed right now, draining what is left
 // in its buffer: after stop has returned, the producer has exited, and the
@@ -107,6 +119,9 @@ func (su *suite[V]) streamDrain() error {
 		if slow > 0 {
 			errs = append(errs, fmt.Errorf("stop() took %v, want within %v (Options.Latency)", slow.Round(time.Millisecond), su.opts.latency()))
 		}
+		if err1 == errStillBlocked {
+			return errors.Join(errs...)
+		}
 		if err1 != nil {
 			errs = append(errs, fmt.Errorf("stop() after the stream was drained = %q, want nil", err1))
 		}
@@ -144,6 +159,9 @@ func (su *suite[V]) streamStop() error {
 		slow, err1 := stopWithin(stop, su.opts.latency())
 		if slow > 0 {
 			errs = append(errs, fmt.Errorf("stop() without draining took %v, want within %v (Options.Latency)", slow.Round(time.Millisecond), su.opts.latency()))
+		}
+		if err1 == errStillBlocked {
+			return errors.Join(errs...)
 		}
 		if err1 != nil {
 			errs = append(errs, fmt.Errorf("stop() by the consumer after %d values = %q, want nil: stopping early is not an error", k, err1))
@@ -193,6 +211,9 @@ func (su *suite[V]) streamCancel() error {
 		if slow > 0 {
 			errs = append(errs, fmt.Errorf("stop() after ctx was canceled took %v, want within %v", slow.Round(time.Millisecond), su.opts.latency()))
 		}
+		if err1 == errStillBlocked {
+			return errors.Join(errs...)
+		}
 		closed, held := drainNow(ch)
 		// A buffered producer may have sent all of Want before the
 		// cancellation: then the stream was complete and nil is right.
@@ -205,4 +226,51 @@ func (su *suite[V]) streamCancel() error {
 		}
 		return errors.Join(errs...)
 	})
+}
+
+// streamStall stops, or cancels the parent of, a channel form whose
+// producer is blocked inside its source: stop must still return within the
+// latency, with nil when the consumer stopped it and context.Canceled when
+// the parent was canceled.
+func (su *suite[V]) streamStall() error {
+	var errs []error
+	for _, how := range []string{"stop", "cancel"} {
+		err := su.cases(how+" while stalled after values", []int{0, 1}, func(n int) error {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ch, stop := su.s.StreamStall(ctx, n)
+			if ch == nil || stop == nil {
+				return errors.New("the StreamStall constructor returned a nil channel or a nil stop function")
+			}
+			for i := range n {
+				if _, ok, timedOut := recv(ch, su.opts.timeout()/2); !ok || timedOut {
+					return fmt.Errorf("StreamStall(ctx, %d): the channel was closed or silent after %d values", n, i)
+				}
+			}
+			time.Sleep(20 * time.Millisecond) // let the producer block in its source
+			if how == "cancel" {
+				cancel()
+			}
+			var errs []error
+			slow, err := stopWithin(stop, su.opts.latency())
+			if slow > 0 {
+				errs = append(errs, fmt.Errorf("stop() took %v or more with the producer blocked in its source, want within %v (Options.Latency): the %s does not reach the source", slow.Round(time.Millisecond), su.opts.latency(), map[string]string{"stop": "stop's cancellation", "cancel": "parent's cancellation"}[how]))
+			}
+			if err == errStillBlocked {
+				return errors.Join(errs...)
+			}
+			switch {
+			case how == "stop" && err != nil:
+				errs = append(errs, fmt.Errorf("stop() while stalled = %q, want nil: stopping early is not an error", err))
+			case how == "cancel" && !errors.Is(err, context.Canceled):
+				errs = append(errs, fmt.Errorf("stop() after the parent ctx was canceled while stalled = %v, want an error matching context.Canceled", err))
+			}
+			if !closedNow(ch) {
+				errs = append(errs, errors.New("after stop() returned, the channel was not closed: stop must wait for the producer, which closes it"))
+			}
+			return errors.Join(errs...)
+		})
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }

@@ -1,0 +1,101 @@
+// Package sluice turns pull-based APIs into streams that can be canceled,
+// resumed and observed.
+//
+// Every source comes in two forms: an iterator, [iter.Seq2][V, error], for
+// in-process iteration, and a channel generator for concurrent pipelines.
+// The source packages (sources/walkdir, sources/scanner, sources/sqlrows,
+// …) each offer the pair
+//
+//	func All(ctx context.Context, <source>, opts *Options) iter.Seq2[V, error]
+//	func Stream(ctx context.Context, <source>, opts *Options) (<-chan V, func() error)
+//
+// This package holds what they share: [Stream], which turns any iterator
+// into the channel form; [FromStream], which turns a channel back into an
+// iterator; [Batch], [Concat] and [Flatten] on iterators; and the channel
+// stages [Merge], [Tee], [Bridge] and [Buffer]. It depends only on the
+// standard library.
+//
+// # Iterators
+//
+// An iterator does nothing until it is ranged: no I/O, no goroutine. At most
+// one pair carries a non-nil error; it is the last pair, and its value is
+// the zero value. When the loop breaks, the iterator returns at once,
+// having released what it opened. An iterator can be ranged again, each
+// range starting afresh, unless its documentation says "It returns a
+// single-use iterator"; ranged a second time, such an iterator yields
+// [ErrReused] and nothing else.
+//
+//	for e, err := range walkdir.All(ctx, fsys, ".", nil) {
+//		if err != nil {
+//			return err // the walk failed, or ctx was canceled: never silent
+//		}
+//		use(e)
+//	}
+//
+// # Channels
+//
+// A channel form returns the channel and a stop function. The channel is
+// closed exactly once, when the source ends, fails or is stopped. stop
+// cancels the producer if it is still running, waits until its goroutine
+// has exited, and returns the terminal error: nil when the source ended or
+// the caller stopped it early, the failure otherwise. It is idempotent and
+// safe to defer; a consumer that drains the channel calls it to learn
+// whether the stream was complete.
+//
+//	entries, stop := walkdir.Stream(ctx, fsys, ".", &walkdir.Options{Workers: 4})
+//	defer stop()
+//	for e := range entries {
+//		use(e)
+//	}
+//	if err := stop(); err != nil {
+//		return err
+//	}
+//
+// Every send selects on the context, so a producer whose consumer has gone
+// away exits as soon as the context is done or stop is called. Channels are
+// unbuffered unless [StreamOptions].Buffer says otherwise; a high-rate
+// source is better batched ([Batch]) than buffered, so one send carries
+// many values.
+//
+// # Cancellation
+//
+// Cancellation is never silent. A source whose context is canceled stops
+// and yields an error for which errors.Is(err, ctx.Err()) holds, with
+// context.Cause where it adds detail ([ContextError]), so a consumer can
+// always tell a complete stream from a truncated one. A stream stopped by
+// its own consumer is not an error: its stop returns nil.
+//
+// # Errors
+//
+// A source's error ends its stream and is returned as it is, wrapped only
+// to add what the caller needs to act on it (a path, a query, a key), so
+// errors.Is and errors.As still reach the cause. Errors a caller may want
+// to survive, such as one unreadable directory in a walk, go through an
+// option of the source (OnError), never as an error pair that is not the
+// last.
+//
+// # Resuming
+//
+// A source that can resume gives each value a cursor, an opaque string
+// (Entry.Cursor(), an S3 key, a byte offset, an encoded keyset), and takes
+// an After option: the cursor to continue strictly after. For a cursor c
+// taken from a full run, the values up to c followed by a run resumed after
+// c equal the full run. A consumer that writes somewhere durable records
+// the cursor of the last value it has made durable (package checkpoint) and
+// resumes after it on restart.
+//
+// # Observing
+//
+// A named stream ([StreamOptions].Name) labels its producer goroutine with
+// the pprof label sluice.stream=<name>. An [Observer] hears each send, with
+// the time it waited for the consumer and the buffer's fill, and the end of
+// the stream with its [Reason]. Package observe turns these into log lines
+// and metrics.
+//
+// # Testing
+//
+// Package conformance checks that a source keeps this contract: that it
+// ends complete or with an error, never leaks a goroutine or a resource,
+// and honours cancellation in both forms. Every source in this module
+// passes it, and a source written elsewhere can run it in its own tests.
+package sluice
