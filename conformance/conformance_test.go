@@ -67,7 +67,7 @@ func TestBrokenSources(t *testing.T) {
 		{"stop reports the consumer's own stop", func(f *fake) { f.stopErrOnStop = true }, "stopping early is not an error", nil},
 		{"stop hides a cancellation", func(f *fake) { f.stopNilOnCancel = true }, "stop() after the parent ctx was canceled mid-stream = <nil>", nil},
 		{"stop not idempotent", func(f *fake) { f.stopOnceOnly = true }, "stop must be idempotent", nil},
-		{"stop does not reach a stalled source", func(f *fake) { f.stallOnParent = true }, "the stop's cancellation does not reach the source", nil},
+		{"stop does not reach a stalled source", func(f *fake) { f.stallOnParent = true }, "the stop's cancellation must reach the source", nil},
 		{"stream out of order", func(f *fake) { f.streamUnordered = true }, "StreamDrain: drained: value 0 = 9, want 0", nil},
 	}
 	for _, tt := range tests {

@@ -223,6 +223,11 @@ func (f *fake) streamFrom(parent context.Context, stallAfter int) (<-chan int, f
 		if !f.neverClose {
 			defer close(out)
 		}
+		if f.stopNoWait {
+			// Exit slowly, so a stop that does not wait returns while
+			// the channel is still open.
+			defer time.Sleep(300 * time.Millisecond)
+		}
 		for i := range f.n {
 			if i == stallAfter {
 				if f.stallOnParent {
@@ -240,7 +245,7 @@ func (f *fake) streamFrom(parent context.Context, stallAfter int) (<-chan int, f
 			if f.streamUnordered {
 				v = f.n - 1 - i
 			}
-			if ctx.Err() != nil {
+			if ctx.Err() != nil && !f.sendNoSelect {
 				err = ctx.Err()
 				return
 			}
@@ -256,9 +261,6 @@ func (f *fake) streamFrom(parent context.Context, stallAfter int) (<-chan int, f
 			case out <- v:
 			case <-ctx.Done():
 				err = ctx.Err()
-				if f.stopNoWait {
-					time.Sleep(300 * time.Millisecond)
-				}
 				return
 			}
 		}

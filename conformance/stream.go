@@ -69,6 +69,49 @@ func drainNow[V any](ch <-chan V) (closed bool, n int) {
 	}
 }
 
+// takeN receives n values from ch, reporting a channel that closes or goes
+// silent first.
+func (su *suite[V]) takeN(ch <-chan V, n int) error {
+	for i := range n {
+		if _, ok, timedOut := recv(ch, su.opts.timeout()/2); !ok || timedOut {
+			return fmt.Errorf("the channel was closed or silent after %d values, before %d", i, n)
+		}
+	}
+	return nil
+}
+
+// checkStop calls stop and checks what every stop owes: it returns within
+// the latency, with an error that complain accepts (complain returns ""),
+// having closed the channel, and a second call returns the same at once.
+// what names the situation in the messages.
+func (su *suite[V]) checkStop(ch <-chan V, stop func() error, what string, complain func(error) string) []error {
+	var errs []error
+	slow, err := stopWithin(stop, su.opts.latency())
+	if slow > 0 {
+		errs = append(errs, fmt.Errorf("stop() %s took %v, want within %v (Options.Latency)", what, slow.Round(time.Millisecond), su.opts.latency()))
+	}
+	if err == errStillBlocked {
+		return errs
+	}
+	if c := complain(err); c != "" {
+		errs = append(errs, fmt.Errorf("stop() %s = %v, want %s", what, err, c))
+	}
+	if !closedNow(ch) {
+		errs = append(errs, errors.New("after stop() returned, the channel was not closed yet: stop returned before its goroutine exited"))
+	}
+	if slow, err2 := stopWithin(stop, su.opts.latency()); err2 != err || slow > 0 {
+		errs = append(errs, fmt.Errorf("a second stop() = %v after %v, want %v at once: stop must be idempotent", err2, slow, err))
+	}
+	return errs
+}
+
+func wantNil(err error) string {
+	if err != nil {
+		return "nil: stopping early is not an error"
+	}
+	return ""
+}
+
 func (su *suite[V]) newStream(ctx context.Context) (<-chan V, func() error, error) {
 	ch, stop := su.s.Stream(ctx)
 	if ch == nil || stop == nil {
@@ -115,22 +158,12 @@ func (su *suite[V]) streamDrain() error {
 		} else if d := su.diff(got, su.s.Want); d != "" {
 			errs = append(errs, fmt.Errorf("drained: %s", d))
 		}
-		slow, err1 := stopWithin(stop, su.opts.latency())
-		if slow > 0 {
-			errs = append(errs, fmt.Errorf("stop() took %v, want within %v (Options.Latency)", slow.Round(time.Millisecond), su.opts.latency()))
-		}
-		if err1 == errStillBlocked {
-			return errors.Join(errs...)
-		}
-		if err1 != nil {
-			errs = append(errs, fmt.Errorf("stop() after the stream was drained = %q, want nil", err1))
-		}
-		if !closedNow(ch) {
-			errs = append(errs, fmt.Errorf("after stop() returned, the channel was not closed: stop must wait for the producer, which closes it"))
-		}
-		if slow, err2 := stopWithin(stop, su.opts.latency()); err2 != err1 || slow > 0 {
-			errs = append(errs, fmt.Errorf("a second stop() = %v after %v, want %v at once: stop must be idempotent", err2, slow, err1))
-		}
+		errs = append(errs, su.checkStop(ch, stop, "after the stream was drained", func(err error) string {
+			if err != nil {
+				return "nil"
+			}
+			return ""
+		})...)
 		return errors.Join(errs...)
 	})
 }
@@ -150,28 +183,10 @@ func (su *suite[V]) streamStop() error {
 			return err
 		}
 		var errs []error
-		for i := range k {
-			if _, ok, timedOut := recv(ch, su.opts.timeout()/2); !ok || timedOut {
-				errs = append(errs, fmt.Errorf("the channel was closed or silent after %d values, before %d", i, k))
-				break
-			}
+		if err := su.takeN(ch, k); err != nil {
+			errs = append(errs, err)
 		}
-		slow, err1 := stopWithin(stop, su.opts.latency())
-		if slow > 0 {
-			errs = append(errs, fmt.Errorf("stop() without draining took %v, want within %v (Options.Latency)", slow.Round(time.Millisecond), su.opts.latency()))
-		}
-		if err1 == errStillBlocked {
-			return errors.Join(errs...)
-		}
-		if err1 != nil {
-			errs = append(errs, fmt.Errorf("stop() by the consumer after %d values = %q, want nil: stopping early is not an error", k, err1))
-		}
-		if !closedNow(ch) {
-			errs = append(errs, fmt.Errorf("after stop() returned, the channel was not closed yet: stop returned before its goroutine exited"))
-		}
-		if slow, err2 := stopWithin(stop, su.opts.latency()); err2 != err1 || slow > 0 {
-			errs = append(errs, fmt.Errorf("a second stop() = %v after %v, want %v at once: stop must be idempotent", err2, slow, err1))
-		}
+		errs = append(errs, su.checkStop(ch, stop, fmt.Sprintf("by the consumer after %d values, without draining,", k), wantNil)...)
 		return errors.Join(errs...)
 	})
 }
@@ -192,11 +207,8 @@ func (su *suite[V]) streamCancel() error {
 			return err
 		}
 		var errs []error
-		for i := range k {
-			if _, ok, timedOut := recv(ch, su.opts.timeout()/2); !ok || timedOut {
-				errs = append(errs, fmt.Errorf("the channel was closed or silent after %d values, before %d", i, k))
-				break
-			}
+		if err := su.takeN(ch, k); err != nil {
+			errs = append(errs, err)
 		}
 		cancel()
 		if err := findLeaks(snapshot, su.opts); err != nil {
@@ -242,32 +254,21 @@ func (su *suite[V]) streamStall() error {
 			if ch == nil || stop == nil {
 				return errors.New("the StreamStall constructor returned a nil channel or a nil stop function")
 			}
-			for i := range n {
-				if _, ok, timedOut := recv(ch, su.opts.timeout()/2); !ok || timedOut {
-					return fmt.Errorf("StreamStall(ctx, %d): the channel was closed or silent after %d values", n, i)
-				}
+			if err := su.takeN(ch, n); err != nil {
+				return fmt.Errorf("StreamStall(ctx, %d): %w", n, err)
 			}
 			time.Sleep(20 * time.Millisecond) // let the producer block in its source
+			complain := wantNil
 			if how == "cancel" {
 				cancel()
+				complain = func(err error) string {
+					if !errors.Is(err, context.Canceled) {
+						return "an error matching context.Canceled"
+					}
+					return ""
+				}
 			}
-			var errs []error
-			slow, err := stopWithin(stop, su.opts.latency())
-			if slow > 0 {
-				errs = append(errs, fmt.Errorf("stop() took %v or more with the producer blocked in its source, want within %v (Options.Latency): the %s does not reach the source", slow.Round(time.Millisecond), su.opts.latency(), map[string]string{"stop": "stop's cancellation", "cancel": "parent's cancellation"}[how]))
-			}
-			if err == errStillBlocked {
-				return errors.Join(errs...)
-			}
-			switch {
-			case how == "stop" && err != nil:
-				errs = append(errs, fmt.Errorf("stop() while stalled = %q, want nil: stopping early is not an error", err))
-			case how == "cancel" && !errors.Is(err, context.Canceled):
-				errs = append(errs, fmt.Errorf("stop() after the parent ctx was canceled while stalled = %v, want an error matching context.Canceled", err))
-			}
-			if !closedNow(ch) {
-				errs = append(errs, errors.New("after stop() returned, the channel was not closed: stop must wait for the producer, which closes it"))
-			}
+			errs := su.checkStop(ch, stop, "with the producer blocked in its source (the "+map[string]string{"stop": "stop's", "cancel": "parent's"}[how]+" cancellation must reach the source)", complain)
 			return errors.Join(errs...)
 		})
 		errs = append(errs, err)
