@@ -192,3 +192,39 @@ func ExampleObserver() {
 	// stream "words": 3 items, exhausted
 	// stream "words": 1 items, stopped
 }
+
+// StreamFunc builds the iterator with the stream's own context, so stop
+// reaches a source that is blocked inside its underlying API (here, a
+// source waiting for a message that never comes).
+func ExampleStreamFunc() {
+	waitForever := func(ctx context.Context) iter.Seq2[string, error] {
+		return func(yield func(string, error) bool) {
+			if !yield("hello", nil) {
+				return
+			}
+			<-ctx.Done() // a read that honours ctx and never completes
+			yield("", ctx.Err())
+		}
+	}
+	ch, stop := sluice.StreamFunc(context.Background(), waitForever, nil)
+	fmt.Println(<-ch)
+	fmt.Println(stop()) // returns at once: the source saw the cancellation
+	// Output:
+	// hello
+	// <nil>
+}
+
+func ExampleBuffer() {
+	ctx := context.Background()
+	upstream, upstreamStop := sluice.Stream(ctx, words(ctx, "decoupled by a buffer"), nil)
+	ch, stop := sluice.Buffer(ctx, sluice.FromStream(upstream, upstreamStop), 16, nil)
+	var got []string
+	for w := range ch {
+		got = append(got, w)
+	}
+	fmt.Println(strings.Join(got, " "), cap(ch))
+	fmt.Println(stop())
+	// Output:
+	// decoupled by a buffer 16
+	// <nil>
+}
