@@ -13,9 +13,9 @@ import (
 
 // errStopped is the cause a stop function cancels its producer with, so
 // the end of the producer can tell "the consumer stopped me" from "the
-// parent context was canceled".
-// It wraps context.Canceled, so that a source which yields
-// context.Cause(ctx) still yields an error matching ctx.Err().
+// parent context was canceled". It wraps context.Canceled, so that a
+// source which yields context.Cause(ctx) still yields an error matching
+// ctx.Err().
 var errStopped = fmt.Errorf("sluice: stream stopped by its consumer: %w", context.Canceled)
 
 // ContextError returns the error a source yields when ctx is done, or nil
