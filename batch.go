@@ -8,7 +8,9 @@ import (
 // Batch returns an iterator over the values of seq in slices of n, the
 // last one possibly shorter, so that a channel send, a COPY or a request
 // carries n values instead of one. Each slice is newly allocated and safe
-// to keep. If seq fails, the values before the error are yielded as a
+// to keep; the values in it are kept as seq yielded them, so seq's values
+// must be safe to keep too (copy those that alias a buffer, such as the
+// bytes of scanner.All's tokens, or use the source's own batched form). If seq fails, the values before the error are yielded as a
 // final short batch and then the error.
 //
 // Batch is as re-iterable as seq. An n below 1 yields one error.

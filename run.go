@@ -56,6 +56,7 @@ func (p *PanicError) Unwrap() error {
 // A run is the life of the producer goroutines behind one channel: the
 // context they select on, the terminal error, and the stop function.
 type run struct {
+	parent context.Context // the caller's; ctx is derived from it
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	done   chan struct{} // closed when every producer goroutine has exited
@@ -73,7 +74,7 @@ type run struct {
 }
 
 func newRun(ctx context.Context, opts *StreamOptions) *run {
-	r := &run{done: make(chan struct{})}
+	r := &run{parent: ctx, done: make(chan struct{})}
 	r.ctx, r.cancel = context.WithCancelCause(ctx)
 	if opts != nil {
 		r.obs = opts.Observer
@@ -138,6 +139,15 @@ func (r *run) finish(closeOut func()) {
 	r.mu.Lock()
 	err := r.err
 	r.mu.Unlock()
+	if err == nil && r.parent.Err() != nil && context.Cause(r.ctx) != errStopped {
+		// The parent was canceled before the producers ended. A
+		// parent's Done is closed a moment before its cancellation
+		// reaches r.ctx, so a source watching r.ctx may have run to its
+		// end in between, while the consumer already saw the parent
+		// done. Say so rather than risk a truncated stream that looks
+		// complete: a false alarm costs a resume that finds nothing new.
+		err = ContextError(r.parent)
+	}
 	reason := ReasonOf(err)
 	if err != nil && r.panic == nil && context.Cause(r.ctx) == errStopped && errors.Is(err, context.Canceled) {
 		// Stopped by the consumer: the cancellation is the consumer's
@@ -163,7 +173,14 @@ func (r *run) finish(closeOut func()) {
 // error; it is the stop function of every channel stage.
 func (r *run) stop() error {
 	r.stopOnce.Do(func() {
-		r.cancel(errStopped)
+		if err := ContextError(r.parent); err != nil {
+			// The parent is already done (its cancellation may not
+			// have reached r.ctx yet): the stream was cut short by it,
+			// not stopped by its consumer, and must say so.
+			r.cancel(err)
+		} else {
+			r.cancel(errStopped)
+		}
 		<-r.done
 	})
 	if r.panic != nil {

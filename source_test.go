@@ -5,6 +5,8 @@ import (
 	"iter"
 	"strconv"
 	"sync/atomic"
+
+	"github.com/sluice-go/sluice"
 )
 
 // ints is a correct source of the ints from..n-1, with every capability the
@@ -33,7 +35,7 @@ func (s *ints) seq(ctx context.Context, from, failAfter int, failErr error, stal
 			if i >= s.n && failAfter < 0 && stallAfter < 0 {
 				return
 			}
-			if err := ctx.Err(); err != nil {
+			if err := sluice.ContextError(ctx); err != nil {
 				yield(0, err)
 				return
 			}

@@ -18,7 +18,10 @@ import (
 // failed. Every constructor must return a fresh source each time it is
 // called.
 type Source[V any] struct {
-	// All returns the iterator form. Required.
+	// All returns the iterator form. Required. The suite keeps the values
+	// it receives, so an iterator whose values alias a buffer that the
+	// next value overwrites (scanner.All's tokens) must be wrapped to
+	// yield copies.
 	All func(ctx context.Context) iter.Seq2[V, error]
 
 	// Stream returns the channel form.
