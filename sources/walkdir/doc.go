@@ -1,0 +1,69 @@
+// Package walkdir streams the entries of a directory tree, in the order
+// of fs.WalkDir, as a sluice source: cancellable, resumable, and read
+// ahead in parallel when asked.
+//
+// All walks an fs.FS and Dir walks the operating system's directories
+// (os.Lstat, os.ReadDir, real paths, symbolic links); Stream and
+// DirStream are their channel forms.
+//
+//	for e, err := range walkdir.All(ctx, fsys, ".", nil) {
+//		if err != nil {
+//			return err // the walk failed, or ctx was canceled: never silent
+//		}
+//		use(e)
+//	}
+//
+// # Ordering
+//
+// Entries come in lexical order, exactly as fs.WalkDir (for All) and
+// filepath.WalkDir (for Dir) give them: a directory, then its entries
+// sorted by name, each directory's entries before its next sibling. This
+// is not the sorted order of the paths ("a/b" comes before "a.txt"), but
+// it is a total order that every form of the walk keeps, sequential or
+// parallel, which is what makes resumption sound.
+//
+// # Resuming
+//
+// Entry.Cursor returns an opaque string naming the entry's place in the
+// walk. A walk of the same root with Options.After set to it continues
+// strictly after that entry: the entries up to it followed by the
+// resumed walk are the full walk, nothing lost and nothing repeated,
+// provided the tree did not change in between. The resumed walk reads
+// only the directories on the path to the cursor and those after it:
+// whole subtrees before it are pruned, not walked and discarded. An
+// entry removed since the cursor was taken does not matter: the walk
+// continues with what sorts after it. A cursor that is malformed, of an
+// unknown version, or not under root is an error wrapping ErrBadCursor,
+// never a silent full walk.
+//
+// # Cancellation
+//
+// The walk checks its context before each entry. When the context is
+// done it ends with an error for which errors.Is(err, ctx.Err()) holds.
+// A read already inside the file system (os.ReadDir, or an fs.FS's
+// ReadDir) is not interrupted: the walk ends when it returns. Stream and
+// DirStream build the walk with the stream's own context, so stop
+// cancels it too, and stop waits for every goroutine of the walk.
+//
+// # Errors
+//
+// A root that cannot be read yields a single error. A directory that
+// cannot be read, and, with FollowSymlinks, a symbolic link that leads
+// back to an ancestor (ErrLoop), go to Options.OnError, which decides
+// whether the walk goes on; by default it ends with that error. Errors
+// are prefixed "walkdir: " and wrap the cause, usually an *fs.PathError,
+// so errors.Is(err, fs.ErrNotExist) and errors.As still work.
+//
+// # Parallelism
+//
+// With Options.Workers above 1, that many goroutines read directories
+// (and, with FollowSymlinks, stat symbolic links) ahead of the walk,
+// nearest first in walk order, while the walk yields entries in exactly
+// the order of a sequential walk. At most 8 directories per worker are
+// being read or waiting to be walked at any time, so memory stays flat
+// however large the tree: it holds the listings of the directories on
+// the current path and of those read ahead. Filter and OnError are
+// always called from the walking goroutine, never concurrently. The
+// workers start when the walk is ranged and have all exited when it
+// ends, however it ends.
+package walkdir

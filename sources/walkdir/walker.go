@@ -1,0 +1,216 @@
+package walkdir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/sluice-go/sluice"
+)
+
+// readAhead is how many directories each worker may have read, or be
+// reading, ahead of the walk: it bounds the memory of a parallel walk to
+// that many directory listings beyond those on the current path.
+const readAhead = 8
+
+// A walker is one range of a walk: All, Dir and, through them, Stream
+// and DirStream all run one.
+type walker struct {
+	ctx    context.Context
+	done   <-chan struct{}
+	fsys   fs.FS // nil for Dir
+	isOS   bool
+	root   string
+	opts   Options
+	after  []string // cursor: names below root; nil without After
+	follow bool
+	// rootClean: root is a clean path, so join may append to it.
+	rootClean bool
+	pf        *prefetcher // nil unless Workers > 1
+}
+
+// A dirNode is a directory the walk reads.
+type dirNode struct {
+	path   string
+	depth  int
+	parent *dirNode
+	info   fs.FileInfo // with FollowSymlinks: os.Stat of path, for loops
+}
+
+// A listing is what reading a directory gave.
+type listing struct {
+	ents []fs.DirEntry
+	err  error
+}
+
+// newWalker validates the arguments of a walk.
+func newWalker(ctx context.Context, fsys fs.FS, isOS bool, root string, opts *Options) (*walker, error) {
+	w := &walker{ctx: ctx, done: ctx.Done(), fsys: fsys, isOS: isOS, root: root}
+	if opts != nil {
+		w.opts = *opts
+	}
+	if !isOS && fsys == nil {
+		return nil, errNilFS
+	}
+	if w.opts.MaxDepth < 0 || w.opts.Workers < 0 {
+		return nil, fmt.Errorf("walkdir: negative MaxDepth (%d) or Workers (%d)", w.opts.MaxDepth, w.opts.Workers)
+	}
+	if w.opts.After != "" {
+		after, err := decodeCursor(w.opts.After, root, isOS)
+		if err != nil {
+			return nil, err
+		}
+		w.after = after
+	}
+	w.follow = isOS && w.opts.FollowSymlinks
+	if isOS {
+		w.rootClean = filepath.Clean(root) == root
+	} else {
+		w.rootClean = path.Clean(root) == root
+	}
+	return w, nil
+}
+
+// join returns the path of the entry name of the directory n, as
+// path.Join (or filepath.Join for Dir) would, without its cost: below a
+// clean path, a plain name is only appended.
+func (w *walker) join(n *dirNode, name string) string {
+	sep := byte('/')
+	if w.isOS {
+		sep = filepath.Separator
+	}
+	p := n.path
+	if (n.depth > 0 || w.rootClean) && p != "." && p != "" && p[len(p)-1] != sep &&
+		name != "" && name != "." && name != ".." &&
+		strings.IndexByte(name, '/') < 0 && strings.IndexByte(name, sep) < 0 {
+		return p + string(sep) + name
+	}
+	if w.isOS {
+		return filepath.Join(p, name)
+	}
+	return path.Join(p, name)
+}
+
+// descends reports whether the walk reads a directory at depth.
+func (w *walker) descends(depth int) bool {
+	return w.opts.MaxDepth == 0 || depth < w.opts.MaxDepth
+}
+
+// ctxErr returns the error the walk ends with when ctx is done, or nil.
+func (w *walker) ctxErr() error {
+	if err := sluice.ContextError(w.ctx); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// stat returns the entry of root.
+func (w *walker) stat() (fs.DirEntry, fs.FileInfo, error) {
+	var info fs.FileInfo
+	var err error
+	switch {
+	case !w.isOS:
+		info, err = fs.Stat(w.fsys, w.root)
+	case w.follow:
+		info, err = os.Stat(w.root)
+	default:
+		info, err = os.Lstat(w.root)
+	}
+	if err != nil {
+		return nil, nil, pathError("stat", w.root, err)
+	}
+	return fs.FileInfoToDirEntry(info), info, nil
+}
+
+// readDir reads the directory n, sorted by name as fs.ReadDir sorts.
+// It is called by the walking goroutine or by a worker.
+func (w *walker) readDir(n *dirNode) listing {
+	if !w.isOS {
+		ents, err := fs.ReadDir(w.fsys, n.path)
+		return listing{ents, pathError("readdir", n.path, err)}
+	}
+	if w.follow && n.info == nil {
+		info, err := os.Stat(n.path)
+		if err != nil {
+			return listing{err: err}
+		}
+		n.info = info
+	}
+	ents, err := os.ReadDir(n.path)
+	if w.follow {
+		w.resolve(n, ents)
+	}
+	return listing{ents, err}
+}
+
+// pathError makes sure err names the path it is about, as *fs.PathError.
+func pathError(op, name string, err error) error {
+	var pe *fs.PathError
+	if err == nil || errors.As(err, &pe) {
+		return err
+	}
+	return &fs.PathError{Op: op, Path: name, Err: err}
+}
+
+// decide applies the answer of OnError (or its default) to err: it
+// returns nil to go on, fs.SkipDir or fs.SkipAll, or the terminal error.
+func (w *walker) decide(name string, err error) error {
+	if cerr := w.ctxErr(); cerr != nil {
+		return cerr // a read interrupted by the cancellation
+	}
+	if w.opts.OnError != nil {
+		err = w.opts.OnError(name, err)
+	}
+	if err == nil || err == fs.SkipDir || err == fs.SkipAll {
+		return err
+	}
+	return wrap(err)
+}
+
+// wrap prefixes the error that ends a walk with the package name.
+func wrap(err error) error { return fmt.Errorf("walkdir: %w", err) }
+
+// A loopEntry is a symbolic link that leads back to an ancestor of the
+// directory holding it: it is yielded as the link, and not walked.
+type loopEntry struct {
+	fs.DirEntry
+	err error
+}
+
+// resolve replaces, in ents of the directory n, each symbolic link by
+// its target, as os.Stat sees it, keeping the link's name: a link to a
+// directory becomes a directory the walk reads. A link whose target
+// cannot be read (a dangling link) stays a link. A link to n or one of
+// its ancestors becomes a loopEntry.
+func (w *walker) resolve(n *dirNode, ents []fs.DirEntry) {
+	for i, d := range ents {
+		if d.Type()&fs.ModeSymlink == 0 {
+			continue
+		}
+		name := w.join(n, d.Name())
+		info, err := os.Stat(name)
+		if err != nil {
+			continue
+		}
+		if info.IsDir() && loops(n, info) {
+			ents[i] = loopEntry{d, &fs.PathError{Op: "follow", Path: name, Err: ErrLoop}}
+			continue
+		}
+		ents[i] = fs.FileInfoToDirEntry(info)
+	}
+}
+
+// loops reports whether the directory info is n or one of its ancestors.
+func loops(n *dirNode, info fs.FileInfo) bool {
+	for ; n != nil; n = n.parent {
+		if n.info != nil && os.SameFile(n.info, info) {
+			return true
+		}
+	}
+	return false
+}
