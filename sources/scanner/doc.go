@@ -1,0 +1,77 @@
+// Package scanner streams the tokens of an [io.Reader] or a file: lines by
+// default, words, or what any [bufio.SplitFunc] returns. It is
+// bufio.Scanner made cancelable, resumable and safe: a read error is the
+// last value of the stream rather than an Err method to forget, an
+// oversized token is reported with its offset or skipped, and a Read
+// blocked on a pipe or a connection is interrupted when the context is
+// done.
+//
+// Each source comes as the pair of package sluice, and a batched channel
+// form for high rates:
+//
+//	All(ctx, r, opts) / Stream(ctx, r, opts) / Batches(ctx, r, opts)
+//	File(ctx, path, opts) / FileStream(ctx, path, opts) / FileBatches(ctx, path, opts)
+//
+// # Ordering
+//
+// Tokens come in the order of the input, each with the byte offset where
+// it starts and the line it starts on. Lines are split as
+// [bufio.ScanLines] splits them: a line ends at "\n", a "\r" just before
+// it is dropped (a lone "\r" elsewhere is kept), and a last line without
+// "\n" is a line too, so a file yields as many lines as wc -l counts, plus
+// one if its last line has no newline. An empty input yields nothing.
+//
+// # Aliasing
+//
+// In the iterator forms, All and File, a token's Bytes aliases the read
+// buffer: it is valid only until the loop body returns, as
+// [bufio.Scanner.Bytes] is until the next Scan. Offset, Line and Cursor
+// are plain values. Keep [Token.Clone] or [Token.Text] of a token to keep
+// its bytes. The channel forms never send memory the scanner will write
+// again: Stream and FileStream send a copy of each token; Batches and
+// FileBatches, without copying, tokens of read buffers the scanner leaves
+// to them, so that a kept token keeps its buffer (256 KiB) alive.
+//
+// # Resuming
+//
+// [Token.Cursor] is where the scan went on after the token: the offset
+// just after it and its delimiter, and the line number there. A scan with
+// Options.After set to it yields exactly the tokens after it: a file or
+// an [io.Seeker] is sought there, another reader is read and discarded up
+// to it. Resuming is exact for lines and words, and for any split function
+// that, like them, decides a token from its own bytes and those after it.
+// A cursor that is not one of this package, or beyond the end of the
+// input, is an error wrapping [ErrBadCursor], never a silent full read.
+//
+// A last line without "\n" is a line: for a file still being written, a
+// resumed run starts after the bytes that were there, so a line being
+// written when the scan ended comes in two parts.
+//
+// # Cancellation
+//
+// When ctx is done, the scan ends with an error matching ctx.Err() (see
+// [sluice.ContextError]): it checks ctx before each Read, every 1024 lines
+// (every token for a custom Split) and at the end of the input, so a
+// canceled stream never looks complete. A Read blocked
+// when ctx is done is interrupted when the reader allows it:
+//
+//   - a reader with SetReadDeadline, such as the *os.File of os.Pipe, of a
+//     FIFO or a socket, and net.Conn: the scan sets a read deadline in the
+//     past, and clears it when it ends;
+//   - an [io.Closer], such as an io.PipeReader or an HTTP body, when
+//     Options.CloseOnCancel is set: the scan closes it.
+//
+// The scan then reports the cancellation, not the reader's error. A Read
+// that none of these reach (a terminal, os.Stdin in blocking mode, a reader
+// that ignores both) ends the scan only when it returns. A regular file
+// does not block for long, and is canceled between Reads.
+//
+// # Errors
+//
+// Errors begin with "scanner: " and wrap their cause: a file that cannot
+// be opened wraps the *fs.PathError, so errors.Is(err, fs.ErrNotExist)
+// holds; a read error is the last value of the stream, with its offset; a
+// token longer than Options.MaxTokenSize (1 MiB by default) ends the scan
+// with a *TooLongError, which matches bufio.ErrTooLong, unless
+// Options.OnTooLong chooses to skip it.
+package scanner
