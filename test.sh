@@ -94,4 +94,11 @@ step "staticcheck"
 "$bin/staticcheck" ./...
 step "go test -race"
 go test -race -count=1 ./... "$@"
+if [ $# -eq 0 ]; then
+	# A short run of each fuzz target; README.md gives the longer runs.
+	step "fuzz (10s each)"
+	go test -run '^$' -fuzz '^FuzzLines$' -fuzztime 10s ./sources/scanner
+	go test -run '^$' -fuzz '^FuzzCursor$' -fuzztime 10s ./sources/scanner
+	go test -run '^$' -fuzz '^FuzzCursor$' -fuzztime 10s ./sources/walkdir
+fi
 step "all checks passed"
