@@ -41,14 +41,7 @@ func Merge[V any](ctx context.Context, parts []func(context.Context) iter.Seq2[V
 	for _, f := range parts {
 		r.goLabeled(func() {
 			defer wg.Done()
-			returned := false
-			defer r.guard(&returned)
-			if seq := f(r.ctx); seq != nil {
-				produce(r, out, seq)
-			} else {
-				r.fail(errNilSeq)
-			}
-			returned = true
+			producePart(r, out, f)
 		})
 	}
 	go func() {

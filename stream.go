@@ -97,16 +97,23 @@ func StreamFunc[V any](ctx context.Context, f func(context.Context) iter.Seq2[V,
 	}
 	r.goLabeled(func() {
 		defer r.finish(func() { close(out) })
-		returned := false
-		defer r.guard(&returned)
-		if seq := f(r.ctx); seq != nil {
-			produce(r, out, seq)
-		} else {
-			r.fail(errNilSeq)
-		}
-		returned = true
+		producePart(r, out, f)
 	})
 	return out, r.stop
+}
+
+// producePart is the body of a producer goroutine given a constructor: it
+// builds the iterator with the run's context, so that stop and the run's
+// first error reach the source itself, and sends its values.
+func producePart[V any](r *run, out chan<- V, f func(context.Context) iter.Seq2[V, error]) {
+	returned := false
+	defer r.guard(&returned)
+	if seq := f(r.ctx); seq != nil {
+		produce(r, out, seq)
+	} else {
+		r.fail(errNilSeq)
+	}
+	returned = true
 }
 
 // produce sends the values of seq on out until seq ends, fails, or the

@@ -2,60 +2,24 @@ package walkdir_test
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/sources/walkdir"
+	"github.com/sluice-go/sluice/sources/walkdir/internal/benchtree"
 )
 
-// The generated tree of the benchmarks, made once per test process and
-// removed when it exits.
-var (
-	genOnce sync.Once
-	genDir  string
-	genErr  error
-)
-
-// genTree returns a directory holding 100 000 empty files: 100
-// directories of 10 subdirectories of 100 files each (111 100 entries).
+// genTree returns the generated tree of 100 000 files (benchtree), made
+// once per test process and removed when it exits.
 func genTree(b *testing.B) string {
-	genOnce.Do(func() {
-		genDir, genErr = os.MkdirTemp("", "walkdir-bench-")
-		if genErr != nil {
-			return
-		}
-		for i := range 100 {
-			for j := range 10 {
-				dir := filepath.Join(genDir, fmt.Sprintf("d%03d", i), fmt.Sprintf("s%02d", j))
-				if genErr = os.MkdirAll(dir, 0o755); genErr != nil {
-					return
-				}
-				for k := range 100 {
-					f, err := os.Create(filepath.Join(dir, fmt.Sprintf("f%03d.txt", k)))
-					if err != nil {
-						genErr = err
-						return
-					}
-					f.Close()
-				}
-			}
-		}
-	})
-	if genErr != nil {
-		b.Fatal(genErr)
+	dir, err := benchtree.Generated()
+	if err != nil {
+		b.Fatal(err)
 	}
-	return genDir
-}
-
-func removeBenchTrees() {
-	if genDir != "" {
-		os.RemoveAll(genDir)
-	}
+	return dir
 }
 
 // BenchmarkWalk compares walkdir with filepath.WalkDir and fs.WalkDir on

@@ -15,11 +15,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sluice-go/sluice/sources/walkdir"
+	"github.com/sluice-go/sluice/sources/walkdir/internal/benchtree"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		removeBenchTrees()
+		benchtree.Remove()
 		os.Exit(code)
 	}))
 }

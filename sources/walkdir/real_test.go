@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,15 +11,16 @@ import (
 
 	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/sources/walkdir"
+	"github.com/sluice-go/sluice/sources/walkdir/internal/benchtree"
 )
 
 // gorootSrc returns $(go env GOROOT)/src, or skips the test without go.
 func gorootSrc(tb testing.TB) string {
-	out, err := exec.Command("go", "env", "GOROOT").Output()
+	dir, err := benchtree.GorootSrc()
 	if err != nil {
 		tb.Skip("no go command to locate GOROOT:", err)
 	}
-	return filepath.Join(strings.TrimSpace(string(out)), "src")
+	return dir
 }
 
 func filepathWalkDir(t *testing.T, root string) []string {

@@ -7,14 +7,10 @@ package fastwalkbench
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"iter"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -23,56 +19,30 @@ import (
 
 	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/sources/walkdir"
+	"github.com/sluice-go/sluice/sources/walkdir/internal/benchtree"
 )
-
-var (
-	genOnce sync.Once
-	genDir  string
-	genErr  error
-)
-
-// genTree makes, once per process, a directory of 100 000 empty files:
-// 100 directories of 10 subdirectories of 100 files (111 100 entries).
-func genTree(b *testing.B) string {
-	genOnce.Do(func() {
-		if genDir, genErr = os.MkdirTemp("", "fastwalkbench-"); genErr != nil {
-			return
-		}
-		for i := range 100 {
-			for j := range 10 {
-				dir := filepath.Join(genDir, fmt.Sprintf("d%03d", i), fmt.Sprintf("s%02d", j))
-				if genErr = os.MkdirAll(dir, 0o755); genErr != nil {
-					return
-				}
-				for k := range 100 {
-					if genErr = os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.txt", k)), nil, 0o644); genErr != nil {
-						return
-					}
-				}
-			}
-		}
-	})
-	if genErr != nil {
-		b.Fatal(genErr)
-	}
-	return genDir
-}
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		if genDir != "" {
-			os.RemoveAll(genDir)
-		}
+		benchtree.Remove()
 		os.Exit(code)
 	}))
 }
 
 func goroot(b *testing.B) string {
-	out, err := exec.Command("go", "env", "GOROOT").Output()
+	dir, err := benchtree.GorootSrc()
 	if err != nil {
 		b.Skip(err)
 	}
-	return filepath.Join(strings.TrimSpace(string(out)), "src")
+	return dir
+}
+
+func genTree(b *testing.B) string {
+	dir, err := benchtree.Generated()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir
 }
 
 func BenchmarkWalk(b *testing.B) {
