@@ -69,7 +69,7 @@ type Source[V any] struct {
 
 	// Open returns how many resources (files, rows, connections, watches)
 	// the source holds open now. The suite checks it returns to its
-	// baseline when a check ends.
+	// baseline when a check ends (within Options.Latency).
 	Open func() int
 }
 
@@ -183,6 +183,21 @@ func (su *suite[V]) open() int {
 	return su.s.Open()
 }
 
+// settle returns Open() once it is back to base, or its value after
+// Latency: a resource may be released by another goroutine shortly after
+// the check ends (a connection going back to its pool when the context of
+// its query is canceled), as a goroutine may take a moment to exit.
+func (su *suite[V]) settle(base int) int {
+	deadline := time.Now().Add(su.opts.latency())
+	for {
+		n := su.open()
+		if n == base || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // isolate runs f as one case: it snapshots the goroutines and the open
 // resources, runs f under the watchdog, and then checks that f left no
 // goroutine and no resource behind.
@@ -212,7 +227,7 @@ func (su *suite[V]) isolate(f func() error) error {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if n := su.open(); n != base {
+	if n := su.settle(base); n != base {
 		errs = append(errs, fmt.Errorf("Open() = %d after the check, want %d (its value before): a resource was left open", n, base))
 	}
 	if err := findLeaks(snapshot, su.opts); err != nil {
