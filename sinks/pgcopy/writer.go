@@ -1,0 +1,154 @@
+package pgcopy
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sluice-go/sluice"
+)
+
+// rollbackTimeout bounds the rollback of a failed batch, which runs even
+// when ctx is done: rolling back with a done ctx would fail at once and
+// make pgx close the connection, a *pgx.Conn the caller may want to go on
+// using.
+const rollbackTimeout = 10 * time.Second
+
+// writer is the state of one Write.
+type writer[V any] struct {
+	s       *Sink[V]
+	db      DB
+	table   string // s.Table as SQL, for messages
+	relname string // the table's own name, as PostgreSQL's errors give it
+	cursor  func(V) (string, bool)
+	batch   batch[V]
+	read    int64 // rows read from the source
+	res     Result
+}
+
+// flush writes the batch in a transaction of its own, with the cursor of
+// its last row, and empties it.
+func (w *writer[V]) flush(ctx context.Context) error {
+	b := &w.batch
+	defer b.reset()
+	var cursor string
+	if w.cursor != nil {
+		c, ok := w.cursor(b.vals[len(b.vals)-1])
+		if !ok {
+			return w.stopped(fmt.Errorf("row %d: a nil %v has no cursor", w.read, reflect.TypeFor[V]()))
+		}
+		cursor = c
+	}
+	if err := w.ctxError(ctx); err != nil {
+		return err
+	}
+
+	tx, err := w.db.Begin(ctx)
+	if err != nil {
+		return w.failed(ctx, stepBegin, err)
+	}
+	ended := false
+	defer func() {
+		if !ended {
+			rollback(ctx, tx)
+		}
+	}()
+	b.start()
+	if _, err := tx.CopyFrom(ctx, w.s.Table, w.s.Columns, b); err != nil {
+		return w.failed(ctx, stepCopy, err)
+	}
+	if w.s.Checkpoint != nil {
+		if err := w.s.Checkpoint.SaveTx(ctx, tx, w.s.Name, cursor); err != nil {
+			return w.failed(ctx, stepCheckpoint, err)
+		}
+	}
+	// A Commit with a done ctx would fail without being sent, and pgx
+	// would close the connection; a rollback is cleaner.
+	if err := w.ctxError(ctx); err != nil {
+		return err
+	}
+	err = tx.Commit(ctx)
+	ended = true // by a failed Commit too
+	if err != nil {
+		return w.failed(ctx, stepCommit, err)
+	}
+	w.res.Rows += int64(b.len())
+	w.res.Batches++
+	w.res.Cursor = cursor
+	return nil
+}
+
+// rollback rolls tx back, with ctx's values but not its cancellation. Its
+// error is dropped: pgx closes a connection whose rollback fails, and
+// PostgreSQL rolls back the transaction of a closed connection.
+func rollback(ctx context.Context, tx pgx.Tx) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	tx.Rollback(ctx)
+}
+
+// failed returns the error for the batch's failure at step: a
+// *BatchError, or the cancellation when ctx is done, since a driver's
+// error after a cancellation ("canceling statement due to user request",
+// "conn closed") is the cancellation's doing.
+func (w *writer[V]) failed(ctx context.Context, step string, err error) error {
+	first := w.res.Rows + 1
+	if cerr := sluice.ContextError(ctx); cerr != nil {
+		if step == stepCommit {
+			cerr = fmt.Errorf("%w during the commit of batch %d (rows %d to %d), which may have committed: Load tells",
+				cerr, w.res.Batches+1, first, w.read)
+		}
+		return w.stopped(fmt.Errorf("stopped after row %d: %w", w.read, cerr))
+	}
+	e := &BatchError{
+		Batch: w.res.Batches + 1,
+		Err:   err,
+		table: w.table,
+		first: first,
+		last:  w.read,
+		step:  step,
+	}
+	if step == stepCopy {
+		if i := rejected(err, w.relname, w.batch.next); i >= 0 && i < w.batch.len() {
+			e.Row = first + int64(i)
+			if w.cursor != nil {
+				e.Cursor, _ = w.cursor(w.batch.vals[i])
+			}
+		}
+	}
+	return e
+}
+
+// ctxError returns nil while ctx is not done, and then the error Write
+// returns for the cancellation.
+func (w *writer[V]) ctxError(ctx context.Context) error {
+	if err := sluice.ContextError(ctx); err != nil {
+		return w.stopped(fmt.Errorf("stopped after row %d: %w", w.read, err))
+	}
+	return nil
+}
+
+// stopped returns the error of a Write stopped by cause, saying how far it
+// got.
+func (w *writer[V]) stopped(cause error) error {
+	var committed string
+	switch w.res.Batches {
+	case 0:
+		committed = "nothing committed"
+	case 1:
+		committed = fmt.Sprintf("%d rows committed in 1 batch", w.res.Rows)
+	default:
+		committed = fmt.Sprintf("%d rows committed in %d batches", w.res.Rows, w.res.Batches)
+	}
+	var lost string
+	switch n := w.read - w.res.Rows; {
+	case n == 1:
+		lost = fmt.Sprintf("; row %d not written", w.read)
+	case n > 1:
+		lost = fmt.Sprintf("; rows %d to %d not written", w.res.Rows+1, w.read)
+	}
+	return fmt.Errorf("pgcopy: copy into %s: %w (%s%s)", w.table, cause, committed, lost)
+}
