@@ -1,0 +1,213 @@
+package sqlrows_test
+
+import (
+	"context"
+	"iter"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/conformance"
+	"github.com/sluice-go/sluice/sources/sqlrows"
+)
+
+const conformanceRows = 10
+
+var scan = pgx.RowToStructByName[item]
+
+// TestConformance runs the suite on every form: each query form against
+// a pool or a database/sql handle, the forms over rows already open, and
+// keyset pages over one and two key columns.
+func TestConformance(t *testing.T) {
+	dsn := database(t, conformanceRows)
+	pool := newPool(t, dsn)
+	db := openSQL(t, dsn)
+	acquired := func() int { return int(pool.Stat().AcquiredConns()) }
+	inUse := func() int { return db.Stats().InUse }
+	want := items(conformanceRows)
+
+	t.Run("All", func(t *testing.T) {
+		query := func(ctx context.Context, q string, args ...any) iter.Seq2[item, error] {
+			return sqlrows.All(ctx, pool, q, args, scan)
+		}
+		stream := func(ctx context.Context, q string, args ...any) (<-chan item, func() error) {
+			return sqlrows.Stream(ctx, pool, q, args, scan, nil)
+		}
+		conformance.Test(t, querySource(want, query, stream, acquired), nil)
+	})
+
+	t.Run("SQL", func(t *testing.T) {
+		query := func(ctx context.Context, q string, args ...any) iter.Seq2[item, error] {
+			return sqlrows.SQL(ctx, db, q, args, scanItem)
+		}
+		stream := func(ctx context.Context, q string, args ...any) (<-chan item, func() error) {
+			return sqlrows.SQLStream(ctx, db, q, args, scanItem, &sluice.StreamOptions{Buffer: 2})
+		}
+		conformance.Test(t, querySource(want, query, stream, inUse), nil)
+	})
+
+	t.Run("Rows", func(t *testing.T) {
+		open := func(q string, args ...any) pgx.Rows {
+			return &lazyRows{open: func() (pgx.Rows, error) {
+				// Not the iterator's ctx: only Rows can interrupt it.
+				// The simple protocol makes Query return before the first
+				// row (see simpleProtocol).
+				args = append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
+				return pool.Query(context.Background(), q, args...)
+			}}
+		}
+		query := func(ctx context.Context, q string, args ...any) iter.Seq2[item, error] {
+			return sqlrows.Rows(ctx, open(q, args...), scan)
+		}
+		stream := func(ctx context.Context, q string, args ...any) (<-chan item, func() error) {
+			return sqlrows.RowsStream(ctx, open(q, args...), scan, nil)
+		}
+		s := querySource(want, query, stream, acquired)
+		s.SingleUse = true
+		conformance.Test(t, s, nil)
+	})
+
+	t.Run("SQLRows", func(t *testing.T) {
+		// The rows are opened with the iterator's ctx: a *sql.Rows can be
+		// interrupted only through the context of its query. That is
+		// also why there is no StreamStall: stop cannot reach a read
+		// blocked in the server (see SQLRowsStream).
+		//
+		// pgx's driver reads the first row inside QueryContext, so a
+		// query that fails or stalls before its first row does so there,
+		// before there are rows for SQLRows to range (Fail and Stall
+		// after 0 values): then the source is that error, as it would
+		// be for a caller.
+		query := func(ctx context.Context, q string, args ...any) iter.Seq2[item, error] {
+			rows, err := db.QueryContext(ctx, q, args...)
+			if err != nil {
+				return func(yield func(item, error) bool) { yield(item{}, err) }
+			}
+			return sqlrows.SQLRows(ctx, rows, scanItem)
+		}
+		stream := func(ctx context.Context, q string, args ...any) (<-chan item, func() error) {
+			rows, err := db.QueryContext(ctx, q, args...)
+			if err != nil {
+				t.Errorf("QueryContext(%q) = %v", q, err)
+			}
+			return sqlrows.SQLRowsStream(ctx, rows, scanItem, nil)
+		}
+		s := querySource(want, query, stream, inUse)
+		s.SingleUse = true
+		s.StreamStall = nil
+		conformance.Test(t, s, nil)
+	})
+
+	t.Run("Keyset", func(t *testing.T) {
+		pool := indexPool(t, dsn)
+		conformance.Test(t, keysetSource(pool, want, sqlrows.Table{From: "items", Key: []string{"id"}}), nil)
+	})
+
+	t.Run("Keyset/TwoColumns", func(t *testing.T) {
+		pool := indexPool(t, dsn)
+		// (id / 4, id): pages cut through runs of equal first columns.
+		conformance.Test(t, keysetSource(pool, want, sqlrows.Table{
+			From:   "items",
+			Select: "id, name",
+			Key:    []string{"id / 4", "id"},
+		}), nil)
+	})
+}
+
+// querySource describes a query form: query and stream run a query with
+// arguments on the fixture's database.
+func querySource(
+	want []item,
+	query func(ctx context.Context, q string, args ...any) iter.Seq2[item, error],
+	stream func(ctx context.Context, q string, args ...any) (<-chan item, func() error),
+	open func() int,
+) conformance.Source[item] {
+	n := len(want)
+	return conformance.Source[item]{
+		All: func(ctx context.Context) iter.Seq2[item, error] {
+			return query(ctx, seriesQuery, n)
+		},
+		Stream: func(ctx context.Context) (<-chan item, func() error) {
+			return stream(ctx, seriesQuery, n)
+		},
+		Want: want,
+		Fail: func(ctx context.Context, k int, err error) iter.Seq2[item, error] {
+			return divisionByZero(query(ctx, failQuery, n+k, k+1), err)
+		},
+		Stall: func(ctx context.Context, k int) iter.Seq2[item, error] {
+			return query(ctx, stallQuery, n+k, k)
+		},
+		StreamStall: func(ctx context.Context, k int) (<-chan item, func() error) {
+			return stream(ctx, stallQuery, n+k, k)
+		},
+		Open: open,
+	}
+}
+
+// keysetSource describes Keyset over t, in pages of 3 rows.
+func keysetSource(pool *pgxpool.Pool, want []item, t sqlrows.Table) conformance.Source[sqlrows.Row[item]] {
+	opts := func(after string) *sqlrows.KeysetOptions {
+		return &sqlrows.KeysetOptions{PageSize: 3, After: after}
+	}
+	var rows []sqlrows.Row[item]
+	for row, err := range sqlrows.Keyset(context.Background(), pool, t, scan, opts("")) {
+		if err != nil {
+			panic(err)
+		}
+		rows = append(rows, row)
+	}
+	values := make([]item, len(rows))
+	for i, r := range rows {
+		values[i] = r.Value
+	}
+	if len(values) != len(want) {
+		panic("keyset fixture: wrong rows")
+	}
+	with := func(where string, args ...any) sqlrows.Table {
+		u := t
+		u.Where, u.Args = where, args
+		return u
+	}
+	return conformance.Source[sqlrows.Row[item]]{
+		All: func(ctx context.Context) iter.Seq2[sqlrows.Row[item], error] {
+			return sqlrows.Keyset(ctx, pool, t, scan, opts(""))
+		},
+		Stream: func(ctx context.Context) (<-chan sqlrows.Row[item], func() error) {
+			return sqlrows.KeysetStream(ctx, pool, t, scan, opts(""))
+		},
+		Want: rows,
+		Equal: func(a, b sqlrows.Row[item]) bool {
+			return a.Value == b.Value && a.Cursor() == b.Cursor()
+		},
+		Fail: func(ctx context.Context, k int, err error) iter.Seq2[sqlrows.Row[item], error] {
+			// Row k+1 in key order divides by zero.
+			return divisionByZero(sqlrows.Keyset(ctx, pool, with("(id - $1) / (id - $1) = 1", values[k].ID), scan, opts("")), err)
+		},
+		Stall: func(ctx context.Context, k int) iter.Seq2[sqlrows.Row[item], error] {
+			return sqlrows.Keyset(ctx, pool, stallTable(t, values, k), scan, opts(""))
+		},
+		StreamStall: func(ctx context.Context, k int) (<-chan sqlrows.Row[item], func() error) {
+			return sqlrows.KeysetStream(ctx, pool, stallTable(t, values, k), scan, opts(""))
+		},
+		Cursor: sqlrows.Row[item].Cursor,
+		After: func(ctx context.Context, cursor string) iter.Seq2[sqlrows.Row[item], error] {
+			return sqlrows.Keyset(ctx, pool, t, scan, opts(cursor))
+		},
+		Open: func() int { return int(pool.Stat().AcquiredConns()) },
+	}
+}
+
+// stallTable is t with a condition that stalls after the k-th row (in key
+// order; values is the table's rows in that order).
+func stallTable(t sqlrows.Table, values []item, k int) sqlrows.Table {
+	// stall_after compares positions: the rank of id among values.
+	rank := make([]int, 0, len(values))
+	for _, v := range values {
+		rank = append(rank, v.ID)
+	}
+	t.Where = "stall_after(array_position($1::int[], id), $2)"
+	t.Args = []any{rank, k}
+	return t
+}

@@ -1,0 +1,56 @@
+package sqlrows
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// cursorPrefix versions the keyset cursor format: "v1:" and then, in
+// unpadded URL-safe base64, each key column's text as PostgreSQL prints it,
+// preceded by its length as a uvarint. A later format gets a new prefix,
+// and a cursor of a format this version does not know is rejected, never
+// misread.
+const cursorPrefix = "v1:"
+
+// appendKey appends the text of one key column to an encoded key.
+func appendKey(key []byte, text []byte) []byte {
+	key = binary.AppendUvarint(key, uint64(len(text)))
+	return append(key, text...)
+}
+
+// encodeCursor returns the cursor of an encoded key.
+func encodeCursor(key string) string {
+	return cursorPrefix + base64.RawURLEncoding.EncodeToString([]byte(key))
+}
+
+// decodeCursor returns the texts of the n key columns that c holds.
+func decodeCursor(c string, n int) ([]string, error) {
+	b64, ok := strings.CutPrefix(c, cursorPrefix)
+	if !ok {
+		return nil, fmt.Errorf("%w %.40q: unknown format", ErrBadCursor, c)
+	}
+	key, err := base64.RawURLEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("%w %.40q: %v", ErrBadCursor, c, err)
+	}
+	return splitKey(c, key, n)
+}
+
+// splitKey returns the n texts of an encoded key.
+func splitKey(c string, key []byte, n int) ([]string, error) {
+	texts := make([]string, 0, n)
+	for len(key) > 0 {
+		size, w := binary.Uvarint(key)
+		if w <= 0 || size > uint64(len(key)-w) {
+			return nil, fmt.Errorf("%w %.40q: truncated", ErrBadCursor, c)
+		}
+		texts = append(texts, string(key[w:w+int(size)]))
+		key = key[w+int(size):]
+	}
+	if len(texts) != n {
+		return nil, fmt.Errorf("%w %.40q: it holds %d key columns, the key has %d", ErrBadCursor, c, len(texts), n)
+	}
+	return texts, nil
+}

@@ -1,0 +1,210 @@
+package sqlrows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sluice-go/sluice"
+)
+
+// A Table is what a keyset scan reads: the rows of From that satisfy
+// Where, in the order of Key. From, Select, Where and Key are inserted
+// into the SQL as written: they must come from the program, never from
+// its input. Values come in through Args.
+type Table struct {
+	// From is what the rows are selected from: a table or view ("users",
+	// "public.users"), or a subquery with an alias ("(SELECT …) AS t").
+	From string
+
+	// Select is the select list; "" means "*". The key columns need not
+	// be in it, and it must not give another expression the name of a
+	// key column: ORDER BY would take that one.
+	Select string
+
+	// Where, if not "", is a condition every row must satisfy. It may use
+	// the placeholders $1…$n for Args.
+	Where string
+	Args  []any
+
+	// Key lists the columns (or expressions) that order the scan, most
+	// significant first, in ascending order. Together they must be unique
+	// and never NULL, and an index on them makes each page a short index
+	// scan.
+	Key []string
+}
+
+// KeysetOptions configure [Keyset] and [KeysetStream]. A nil
+// *KeysetOptions means the defaults.
+type KeysetOptions struct {
+	// PageSize is the number of rows each page's query asks for; 0 means
+	// 1000.
+	PageSize int
+
+	// After, if not "", is the cursor of a row of an earlier scan of the
+	// same Table: the scan resumes strictly after it. A cursor that is
+	// not one (of another format, or of a key of another number of
+	// columns) is an error wrapping ErrBadCursor.
+	After string
+
+	// StreamOptions apply to KeysetStream.
+	sluice.StreamOptions
+}
+
+func (o *KeysetOptions) pageSize() int {
+	if o == nil || o.PageSize == 0 {
+		return 1000
+	}
+	return o.PageSize
+}
+
+func (o *KeysetOptions) after() string {
+	if o == nil {
+		return ""
+	}
+	return o.After
+}
+
+func (o *KeysetOptions) streamOptions() *sluice.StreamOptions {
+	if o == nil {
+		return nil
+	}
+	return &o.StreamOptions
+}
+
+// A Row is a value read by a keyset scan, with its place in the scan.
+type Row[T any] struct {
+	Value T
+	key   string // the key's column texts, encoded as appendKey does
+}
+
+// Cursor returns where r stands in its scan, for [KeysetOptions.After]:
+// an opaque string, which encodes r's key.
+func (r Row[T]) Cursor() string { return encodeCursor(r.key) }
+
+// Keyset returns an iterator over the rows of t in the order of its key,
+// each converted by scan, reading them in pages: each page is its own
+// short query, (k1, k2, …) > (the last key read) ORDER BY k1, k2, …
+// LIMIT PageSize, so that a scan of any length holds no transaction, no
+// snapshot and no connection between pages. Each range starts afresh (at
+// opts.After).
+//
+// Consistency: on a *pgx.Conn or a pool, each page sees the rows
+// committed when its query starts, so a row inserted or updated during the
+// scan is seen if its key is beyond the page being read when it commits,
+// and not otherwise; a row deleted ahead of the scan is not seen; a row
+// whose key changes may be seen twice or not at all. Every row present
+// for the whole scan, with an unchanged key, is seen exactly once. For one
+// snapshot over the whole scan, pass a pgx.Tx at REPEATABLE READ as db.
+//
+// When ctx is done the page's query is canceled as pgx cancels it and the
+// iterator yields an error matching ctx.Err(). When a page fails (a
+// dropped connection, a terminated backend), the iterator yields the error
+// after the rows read so far: resume after the last of them.
+func Keyset[T any](ctx context.Context, db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOptions) iter.Seq2[Row[T], error] {
+	return func(yield func(Row[T], error) bool) {
+		k, err := newKeyset(db, t, scan, opts)
+		if err != nil {
+			yield(Row[T]{}, err)
+			return
+		}
+		k.run(ctx, yield)
+	}
+}
+
+// KeysetStream is the channel form of [Keyset]. Each page's query runs in
+// the producer goroutine with a context that stop cancels.
+func KeysetStream[T any](ctx context.Context, db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOptions) (<-chan Row[T], func() error) {
+	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Row[T], error] {
+		return Keyset(ctx, db, t, scan, opts)
+	}, opts.streamOptions())
+}
+
+// keyset is one range of a Keyset iterator.
+type keyset[T any] struct {
+	db    Querier
+	scan  pgx.RowToFunc[T]
+	first string   // the query of the first page
+	next  string   // the query of the pages after a key
+	args  []any    // t.Args, then the last key read
+	nargs int      // len(t.Args)
+	nkey  int      // len(t.Key)
+	after []string // the last key read, nil before the first
+	page  int
+}
+
+func newKeyset[T any](db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOptions) (*keyset[T], error) {
+	switch {
+	case db == nil:
+		return nil, errNilDB
+	case scan == nil:
+		return nil, errNilScan
+	case strings.TrimSpace(t.From) == "":
+		return nil, errors.New("sqlrows: keyset: empty Table.From")
+	case len(t.Key) == 0:
+		return nil, errors.New("sqlrows: keyset: Table.Key lists no column")
+	case opts.pageSize() < 1:
+		return nil, fmt.Errorf("sqlrows: keyset: PageSize %d is not positive", opts.pageSize())
+	}
+	for i, c := range t.Key {
+		if strings.TrimSpace(c) == "" {
+			return nil, fmt.Errorf("sqlrows: keyset: Table.Key[%d] is empty", i)
+		}
+	}
+	k := &keyset[T]{db: db, scan: scan, page: opts.pageSize(), nargs: len(t.Args), nkey: len(t.Key)}
+	k.first, k.next = keysetQueries(t, k.page)
+	k.args = append(k.args, t.Args...)
+	if c := opts.after(); c != "" {
+		after, err := decodeCursor(c, len(t.Key))
+		if err != nil {
+			return nil, err
+		}
+		k.setAfter(after)
+	}
+	return k, nil
+}
+
+// keysetQueries returns the SQL of the first page and of the pages after
+// a key.
+func keysetQueries(t Table, page int) (first, next string) {
+	sel := t.Select
+	if strings.TrimSpace(sel) == "" {
+		sel = "*"
+	}
+	keys := "(" + strings.Join(t.Key, "), (") + ")"
+	// The key's texts, for cursors, under names of their own: unnamed,
+	// (id)::text would be named id, and ORDER BY id ambiguous.
+	texts := make([]string, len(t.Key))
+	for i, k := range t.Key {
+		texts[i] = "(" + k + ")::text AS sluice_key_" + strconv.Itoa(i+1)
+	}
+	params := make([]string, len(t.Key))
+	for i := range params {
+		params[i] = "$" + strconv.Itoa(len(t.Args)+i+1)
+	}
+	head := "SELECT " + sel + ", " + strings.Join(texts, ", ") + " FROM " + t.From
+	tail := " ORDER BY " + keys + " LIMIT " + strconv.Itoa(page)
+	// A row comparison, which PostgreSQL matches against an index on
+	// the key; each parameter takes its column's type from it.
+	beyond := "(" + keys + ") > (" + strings.Join(params, ", ") + ")"
+	if strings.TrimSpace(t.Where) == "" {
+		return head + tail, head + " WHERE " + beyond + tail
+	}
+	where := " WHERE (" + t.Where + ")"
+	return head + where + tail, head + where + " AND " + beyond + tail
+}
+
+// setAfter makes the next page start after the key whose column texts
+// are after.
+func (k *keyset[T]) setAfter(after []string) {
+	k.after = after
+	k.args = k.args[:k.nargs]
+	for _, text := range after {
+		k.args = append(k.args, text) // a string: pgx sends it as text, for the server to parse as the column's type
+	}
+}
