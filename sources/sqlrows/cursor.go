@@ -3,6 +3,7 @@ package sqlrows
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -31,7 +32,11 @@ func decodeCursor(c string, n int) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w %.40q: unknown format", ErrBadCursor, c)
 	}
-	key, err := base64.RawURLEncoding.DecodeString(b64)
+	key, err := base64.RawURLEncoding.Strict().DecodeString(b64)
+	if err == nil && base64.RawURLEncoding.EncodeToString(key) != b64 {
+		// The decoder skips newlines: one key has one cursor.
+		err = errors.New("not canonical base64")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w %.40q: %v", ErrBadCursor, c, err)
 	}
@@ -45,6 +50,11 @@ func splitKey(c string, key []byte, n int) ([]string, error) {
 		size, w := binary.Uvarint(key)
 		if w <= 0 || size > uint64(len(key)-w) {
 			return nil, fmt.Errorf("%w %.40q: truncated", ErrBadCursor, c)
+		}
+		if w != binary.PutUvarint(make([]byte, binary.MaxVarintLen64), size) {
+			// One key has one cursor: a length written with more bytes
+			// than it needs is not one this package wrote.
+			return nil, fmt.Errorf("%w %.40q: malformed length", ErrBadCursor, c)
 		}
 		texts = append(texts, string(key[w:w+int(size)]))
 		key = key[w+int(size):]

@@ -183,3 +183,14 @@ func (r *lazyRows) Close() {
 		r.Rows.Close()
 	}
 }
+
+// connect opens a connection to dsn, closed when t ends.
+func connect(t testing.TB, dsn string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}

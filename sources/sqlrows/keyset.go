@@ -34,8 +34,10 @@ type Table struct {
 
 	// Key lists the columns (or expressions) that order the scan, most
 	// significant first, in ascending order. Together they must be unique
-	// and never NULL, and an index on them makes each page a short index
-	// scan.
+	// and never NULL: a NULL key, or two rows of one page with the same
+	// key, is an error, but equal keys on either side of a page boundary
+	// cannot be seen, and the scan would skip rows. An index on the key
+	// makes each page a short index scan.
 	Key []string
 }
 

@@ -1,0 +1,43 @@
+package sqlrows
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzCursor checks that decoding any string either fails with
+// ErrBadCursor or gives texts that encode back to the same cursor: no
+// panic, and one cursor per key.
+func FuzzCursor(f *testing.F) {
+	for _, texts := range [][]string{{"42"}, {"", "a,b"}, {"2026-11-27 03:00:00.000001+00", "0.1", "\\x00ff"}} {
+		var key []byte
+		for _, t := range texts {
+			key = appendKey(key, []byte(t))
+		}
+		f.Add(encodeCursor(string(key)), len(texts))
+	}
+	f.Add("v1:", 1)
+	f.Add("v1:gAA", 1) // a length of 0 in two bytes
+	f.Fuzz(func(t *testing.T, c string, n int) {
+		if n < 0 || n > 16 {
+			return
+		}
+		texts, err := decodeCursor(c, n)
+		if err != nil {
+			if !errors.Is(err, ErrBadCursor) {
+				t.Fatalf("decodeCursor(%q, %d) = %v, want ErrBadCursor", c, n, err)
+			}
+			return
+		}
+		if len(texts) != n {
+			t.Fatalf("decodeCursor(%q, %d) gave %d texts", c, n, len(texts))
+		}
+		var key []byte
+		for _, t := range texts {
+			key = appendKey(key, []byte(t))
+		}
+		if back := encodeCursor(string(key)); back != c {
+			t.Fatalf("decodeCursor(%q) = %q, which encodes as %q", c, texts, back)
+		}
+	})
+}
