@@ -21,9 +21,13 @@ func appendKey(key []byte, text []byte) []byte {
 	return append(key, text...)
 }
 
-// encodeCursor returns the cursor of an encoded key.
-func encodeCursor(key string) string {
-	return cursorPrefix + base64.RawURLEncoding.EncodeToString([]byte(key))
+// cursorOf returns the cursor of the key whose column texts are texts.
+func cursorOf(texts []string) string {
+	var key []byte
+	for _, t := range texts {
+		key = appendKey(key, []byte(t))
+	}
+	return cursorPrefix + base64.RawURLEncoding.EncodeToString(key)
 }
 
 // decodeCursor returns the texts of the n key columns that c holds.
@@ -40,27 +44,31 @@ func decodeCursor(c string, n int) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w %.40q: %v", ErrBadCursor, c, err)
 	}
-	return splitKey(c, key, n)
+	texts, err := splitKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("%w %.40q: %v", ErrBadCursor, c, err)
+	}
+	if len(texts) != n {
+		return nil, fmt.Errorf("%w %.40q: it holds %d key columns, the key has %d", ErrBadCursor, c, len(texts), n)
+	}
+	return texts, nil
 }
 
-// splitKey returns the n texts of an encoded key.
-func splitKey(c string, key []byte, n int) ([]string, error) {
-	texts := make([]string, 0, n)
+// splitKey returns the parts of an encoded key.
+func splitKey(key []byte) ([]string, error) {
+	var texts []string
 	for len(key) > 0 {
 		size, w := binary.Uvarint(key)
 		if w <= 0 || size > uint64(len(key)-w) {
-			return nil, fmt.Errorf("%w %.40q: truncated", ErrBadCursor, c)
+			return nil, errors.New("truncated")
 		}
 		if w != binary.PutUvarint(make([]byte, binary.MaxVarintLen64), size) {
 			// One key has one cursor: a length written with more bytes
 			// than it needs is not one this package wrote.
-			return nil, fmt.Errorf("%w %.40q: malformed length", ErrBadCursor, c)
+			return nil, errors.New("malformed length")
 		}
 		texts = append(texts, string(key[w:w+int(size)]))
 		key = key[w+int(size):]
-	}
-	if len(texts) != n {
-		return nil, fmt.Errorf("%w %.40q: it holds %d key columns, the key has %d", ErrBadCursor, c, len(texts), n)
 	}
 	return texts, nil
 }
