@@ -100,5 +100,6 @@ if [ $# -eq 0 ]; then
 	go test -run '^$' -fuzz '^FuzzLines$' -fuzztime 10s ./sources/scanner
 	go test -run '^$' -fuzz '^FuzzCursor$' -fuzztime 10s ./sources/scanner
 	go test -run '^$' -fuzz '^FuzzCursor$' -fuzztime 10s ./sources/walkdir
+	go test -run '^$' -fuzz '^FuzzCursor$' -fuzztime 10s ./sources/sqlrows
 fi
 step "all checks passed"
