@@ -60,6 +60,13 @@ func (k *keyset[T]) readPage(ctx context.Context, query string, row *keyedRow, y
 		if err != nil {
 			return fail(err)
 		}
+		if n == 0 {
+			// Make sure the key's texts can be made, so that Cursor,
+			// which cannot return an error, will not meet one.
+			if _, err := row.meta.texts(key); err != nil {
+				return fail(err)
+			}
+		}
 		if key == last {
 			texts, _ := row.meta.texts(key)
 			return fail(fmt.Errorf("sqlrows: keyset: two rows have the key %q; the key must be unique", texts))

@@ -96,8 +96,9 @@ func (r Row[T]) Cursor() string {
 	}
 	texts, err := r.meta.texts(r.key)
 	if err != nil {
-		// The key was read and its texts made for the next page
-		// already: a row of that page failing now cannot happen.
+		// The texts of the first key of r's page were made before any
+		// row of it was yielded: those of another key of the same
+		// types cannot fail.
 		panic(err)
 	}
 	return cursorOf(texts)
