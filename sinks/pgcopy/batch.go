@@ -1,31 +1,149 @@
 package pgcopy
 
-// batch holds the rows of one batch. A Write keeps one for all its
-// batches and reuses its slices, so that after the first batch it
-// allocates nothing but what Row returns.
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/sluice-go/sluice"
+)
+
+// chunkRows is the most rows the reading of the stream runs ahead of pgx's
+// encoding. The stream is pulled through a coroutine (iter.Pull), and a
+// pull costs some 165 ns on the benchmark machine, about 40% of what the
+// client spends per row in a raw COPY: pulled a value at a time, the
+// stream made the client the bottleneck (BENCHMARKS.md); pulled a chunk
+// at a time, it costs a few ns per row, and the chunk is still no memory.
+const chunkRows = 64
+
+// errPanicked ends the COPY of a batch whose stream or Row panicked; Write
+// raises the panic again once the COPY has ended.
+var errPanicked = errors.New("pgcopy: the stream or Sink.Row panicked")
+
+// batch reads the stream of a Write, a batch at a time, and is the
+// pgx.CopyFromSource of each batch's COPY. Its chunks are the stream read
+// through a coroutine (see chunks): each pull reads values, calls Row for
+// each, and appends the rows to the chunk, until it holds chunkRows rows
+// or the batch is full. Next gives pgx the rows of the chunk, and pulls
+// the next chunk when pgx has encoded them, so that the COPY streams the
+// batch as it is read, as a raw pgx.CopyFromFunc would, and nothing of the
+// batch is held but a chunk of rows and the values V, for their cursors.
+// A Write keeps one batch for all its batches and reuses its slices.
 //
-// It is also the pgx.CopyFromSource of the batch's COPY, a
-// pgx.CopyFromRows that keeps its index where Write can read it: when pgx
-// fails to encode a value, it stops at that row and ends the COPY, and
-// next is the row it stopped at. pgx has finished with the source when
-// CopyFrom returns, so reading next then is no race.
+// pgx calls Next, Values and Err from a goroutine of its own, and has
+// stopped calling them when CopyFrom returns; Write pulls the first chunk
+// of a batch before its CopyFrom, and reads what Next recorded after it:
+// so the batch is used by one goroutine at a time.
 type batch[V any] struct {
-	vals     []V // the values, for their cursors; empty without a cursor function
-	rows     [][]any
-	bytes    int // estimated, see rowBytes
+	ctx      context.Context
+	done     <-chan struct{}         // ctx.Done(), checked at each value
+	pull     func() (struct{}, bool) // from iter.Pull of chunks
+	row      func(V) ([]any, error)  // Sink.Row
+	columns  int
+	keep     bool // keep the values, for their cursors
 	maxRows  int
 	maxBytes int
-	next     int
+
+	read int64 // values read from the stream in the Write
+
+	// The current batch.
+	vals     []V     // its values, if keep
+	rows     int     // its rows read
+	bytes    int     // estimated, see rowBytes
+	given    int     // its rows given to the COPY
+	chunk    [][]any // rows read: chunk[i:] are not yet given to the COPY
+	i        int
+	cur      []any // the row Next gave, for Values
+	full     bool  // the batch has reached maxRows or maxBytes
+	ended    bool  // the stream has ended
+	err      error // why the batch ended early: the stream's error, Row's, ctx's
+	panicV   any   // what the stream or Row panicked with in refill, if panicked
+	panicked bool
 }
 
-// add appends v and its row, and v itself if keep is set.
-func (b *batch[V]) add(v V, row []any, keep bool) {
-	if keep {
-		b.vals = append(b.vals, v)
+// chunks returns seq as the batches pull it: each pull reads values of seq,
+// and calls Row for each, into b.chunk, until it holds chunkRows rows or
+// the batch is full. At the end of seq it sets b.ended; at an error of seq
+// or of Row, or when ctx is done, it sets b.err; then it returns.
+func (b *batch[V]) chunks(seq iter.Seq2[V, error]) iter.Seq[struct{}] {
+	return func(yield func(struct{}) bool) {
+		for v, err := range seq {
+			if err != nil {
+				b.err = fmt.Errorf("source failed after row %d: %w", b.read, err)
+				return
+			}
+			select {
+			case <-b.done:
+				b.err = fmt.Errorf("stopped after row %d: %w", b.read, sluice.ContextError(b.ctx))
+				return
+			default:
+			}
+			b.read++
+			row, err := b.row(v)
+			if err == nil && len(row) != b.columns {
+				err = fmt.Errorf("%d values for %d columns", len(row), b.columns)
+			}
+			if err != nil {
+				b.err = fmt.Errorf("row %d: Row: %w", b.read, err)
+				return
+			}
+			if b.keep {
+				b.vals = append(b.vals, v)
+			}
+			b.chunk = append(b.chunk, row)
+			b.rows++
+			b.bytes += rowBytes(row)
+			b.full = b.rows >= b.maxRows || b.bytes >= b.maxBytes
+			if (b.full || len(b.chunk) == chunkRows) && !yield(struct{}{}) {
+				return
+			}
+		}
+		b.ended = true
 	}
-	b.rows = append(b.rows, row)
-	b.bytes += rowBytes(row)
 }
+
+// fill empties the chunk and pulls the next. It reports whether the chunk
+// has rows to give and no error ended the batch.
+func (b *batch[V]) fill() bool {
+	clear(b.chunk)
+	b.chunk, b.i = b.chunk[:0], 0
+	b.pull()
+	return len(b.chunk) > 0 && b.err == nil
+}
+
+// Next gives the COPY the next row of the batch: from the chunk, and when
+// pgx has encoded the chunk's rows, from the next chunk, until the batch
+// is full, the stream ends, or an error, which Err then returns, ends it.
+func (b *batch[V]) Next() bool {
+	if b.i == len(b.chunk) && (b.full || b.ended || !b.refill()) {
+		return false
+	}
+	b.cur = b.chunk[b.i]
+	b.i++
+	b.given++
+	return true
+}
+
+// refill is fill in pgx's goroutine. A panic of the stream or of Row,
+// which would crash the process from there, is recovered and ends the
+// COPY too: Write raises it again in its own goroutine.
+func (b *batch[V]) refill() (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicV, b.panicked = p, true
+			b.err = errPanicked
+			ok = false
+		}
+	}()
+	return b.fill()
+}
+
+// Values returns the row Next gave.
+func (b *batch[V]) Values() ([]any, error) { return b.cur, nil }
+
+// Err returns why Next ended the batch early, or nil.
+func (b *batch[V]) Err() error { return b.err }
 
 // rowBytes estimates the size of row as Sink.BatchBytes counts it: the
 // length of each string or []byte, 8 bytes for any other value. It costs
@@ -45,33 +163,17 @@ func rowBytes(row []any) int {
 	return n
 }
 
-func (b *batch[V]) len() int { return len(b.rows) }
+// last returns the last value of the batch; the batch keeps its values.
+func (b *batch[V]) last() V { return b.vals[len(b.vals)-1] }
 
-// full reports whether the batch has reached BatchRows or BatchBytes.
-func (b *batch[V]) full() bool {
-	return len(b.rows) >= b.maxRows || b.bytes >= b.maxBytes
-}
-
-// reset empties the batch, keeping its slices, and drops its references
-// to values and rows so that they can be collected.
+// reset empties the batch for the next, keeping its slices, and drops its
+// references to values and rows so that they can be collected.
 func (b *batch[V]) reset() {
 	clear(b.vals)
-	clear(b.rows)
 	b.vals = b.vals[:0]
-	b.rows = b.rows[:0]
-	b.bytes = 0
+	clear(b.chunk)
+	b.chunk, b.i = b.chunk[:0], 0
+	b.cur = nil
+	b.rows, b.bytes, b.given = 0, 0, 0
+	b.full = false
 }
-
-// Next, Values and Err make a batch a pgx.CopyFromSource; start must be
-// called before each COPY.
-func (b *batch[V]) Next() bool {
-	b.next++
-	return b.next < len(b.rows)
-}
-
-func (b *batch[V]) Values() ([]any, error) { return b.rows[b.next], nil }
-
-func (b *batch[V]) Err() error { return nil }
-
-// start rewinds the batch as a CopyFromSource.
-func (b *batch[V]) start() { b.next = -1 }

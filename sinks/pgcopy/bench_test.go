@@ -14,8 +14,9 @@ import (
 )
 
 const (
-	benchRows       = 100_000 // per iteration of the COPY variants
-	benchInsertRows = 2_000   // per iteration of row-by-row INSERT, which is slow
+	benchRows        = 1_000_000 // per iteration of the COPY variants
+	benchBatchedRows = 100_000   // per transaction of copyfrom-batched: pgcopy's default batch
+	benchInsertRows  = 2_000     // per iteration of row-by-row INSERT, which is slow
 )
 
 type benchRow struct {
@@ -29,16 +30,17 @@ func (r benchRow) Cursor() string { return strconv.FormatInt(r.ID, 10) }
 func benchValues(r benchRow) ([]any, error) { return []any{r.ID, r.Name, r.N}, nil }
 
 // BenchmarkCopy writes rows of (id bigint, name text, n int) into a table
-// in five ways: impl=copyfrom, one raw pgx CopyFrom of all the rows in one
+// in six ways: impl=copyfrom, one raw pgx CopyFrom of all the rows in one
 // transaction (the baseline); impl=copyfrom-batched, raw CopyFroms of
-// 10000 rows each in a transaction of its own (the baseline cut as pgcopy
-// cuts it, which tells the cost of batching from the cost of pgcopy);
-// impl=pgcopy, a Sink's Write of the same rows
-// from an iterator, in batches of 10000 rows each committed with its
-// checkpoint; impl=pgcopy-nocheckpoint, the same without a checkpoint; and
-// impl=insert, an INSERT per row, each its own transaction, of fewer rows.
-// Each reports rows/s; the table is truncated between iterations, outside
-// the timer.
+// 100000 rows each in a transaction of its own (the baseline cut as
+// pgcopy cuts it by default, which tells the cost of batching from the
+// cost of pgcopy); impl=pgcopy, a Sink's Write of the same rows from an
+// iterator, with the default batches, each committed with its
+// checkpoint; impl=pgcopy-nocheckpoint, the same without a checkpoint;
+// impl=pgcopy-10k, impl=pgcopy in batches of 10000 rows; and
+// impl=insert, an INSERT per row, each its own transaction, of fewer
+// rows. Each reports rows/s; the table is truncated between iterations,
+// outside the timer.
 func BenchmarkCopy(b *testing.B) {
 	ctx := context.Background()
 	db := newDB(b)
@@ -95,19 +97,19 @@ func BenchmarkCopy(b *testing.B) {
 	}
 	run("copyfrom", benchRows, func() error { return copyFrom(0, benchRows) })
 	run("copyfrom-batched", benchRows, func() error {
-		for from := 0; from < benchRows; from += 10000 {
-			if err := copyFrom(from, from+10000); err != nil {
+		for from := 0; from < benchRows; from += benchBatchedRows {
+			if err := copyFrom(from, from+benchBatchedRows); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	sink := func(store *checkpoint.PostgresStore) func() error {
+	sink := func(store *checkpoint.PostgresStore, batchRows int) func() error {
 		s := &pgcopy.Sink[benchRow]{
 			Table:      table,
 			Columns:    columns,
 			Row:        benchValues,
-			BatchRows:  10000,
+			BatchRows:  batchRows,
 			Checkpoint: store,
 			Name:       "bench",
 		}
@@ -119,8 +121,10 @@ func BenchmarkCopy(b *testing.B) {
 			return err
 		}
 	}
-	run("pgcopy", benchRows, sink(checkpoint.NewPostgres(conn, "checkpoints")))
-	run("pgcopy-nocheckpoint", benchRows, sink(nil))
+	store := checkpoint.NewPostgres(conn, "checkpoints")
+	run("pgcopy", benchRows, sink(store, 0))
+	run("pgcopy-nocheckpoint", benchRows, sink(nil, 0))
+	run("pgcopy-10k", benchRows, sink(store, 10000))
 	run("insert", benchInsertRows, func() error {
 		for _, r := range rows[:benchInsertRows] {
 			if _, err := conn.Exec(ctx, "INSERT INTO bench (id, name, n) VALUES ($1, $2, $3)", r.ID, r.Name, r.N); err != nil {

@@ -40,6 +40,7 @@ func (s *Sink[V]) newWriter(db DB, seq iter.Seq2[V, error]) (*writer[V], error) 
 		relname: s.Table[len(s.Table)-1],
 		cursor:  s.cursorFunc(),
 	}
+	w.batch.row, w.batch.columns, w.batch.keep = s.Row, len(s.Columns), w.cursor != nil
 	w.batch.maxRows = s.BatchRows
 	if w.batch.maxRows == 0 {
 		w.batch.maxRows = defaultBatchRows

@@ -216,7 +216,10 @@ func startCrashChild(t *testing.T, dsn, table string) *crashProc {
 
 // crashChild loads the rows 1 to crashRows into table from where its
 // checkpoint says, in batches of 500 to 1000 rows, and says "loading" on
-// stdout when it begins.
+// stdout when it begins. The batches are far smaller than the default
+// (with which a load would be one batch) so that a load makes 100 to 200
+// commits and the kills land at every stage of a batch: in its COPY, at
+// its checkpoint, at its commit and between batches.
 func crashChild(dsn, table string) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)

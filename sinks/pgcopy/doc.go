@@ -22,19 +22,33 @@
 //
 // # Batches
 //
-// [Sink.Write] gathers rows (the values [Sink.Row] returns) until a batch
-// holds Sink.BatchRows rows (10000 by default) or about Sink.BatchBytes
-// bytes (16 MiB by default), or the stream ends. It then writes the batch
-// in one transaction: a COPY of its rows (pgx's CopyFrom, in PostgreSQL's
-// binary format), then, when Sink.Checkpoint is set, the cursor of its
-// last row ([checkpoint.PostgresStore.SaveTx]), then COMMIT. No
-// transaction is open while Write waits for the stream, and the memory
-// Write holds is one batch, whose slices it reuses for the next.
+// [Sink.Write] writes the stream in batches, each in one transaction: it
+// reads the batch's first rows (the values of the stream, through
+// [Sink.Row]), begins the transaction, and COPYs the batch into the table
+// as it reads it (pgx's CopyFrom, in PostgreSQL's binary format), until
+// the batch holds Sink.BatchRows rows (100000 by default) or about
+// Sink.BatchBytes bytes (64 MiB by default), or the stream ends. Then,
+// when Sink.Checkpoint is set, it saves the cursor of the batch's last
+// value ([checkpoint.PostgresStore.SaveTx]), and commits. So PostgreSQL
+// writes the rows while the stream produces them, as with a raw
+// CopyFrom: Write reads at most 64 rows ahead of the COPY, and holds of
+// a batch only those rows and its values, for their cursors (none
+// without a cursor function).
 //
-// Each batch costs a transaction and a COPY statement beyond its rows,
-// and PostgreSQL's COPY has a fixed cost of its own, which larger batches
-// spread over more rows (BENCHMARKS.md measures it); smaller batches lose
-// less work to a failure and hold their locks for less time.
+// The size of batches trades speed for what a failure costs. Each batch
+// costs a transaction and a COPY statement beyond its rows, a fixed cost
+// of some milliseconds that larger batches spread over more rows
+// (BENCHMARKS.md measures it). Smaller batches lose less work to a
+// failure, since a restart redoes the batch in progress, and keep a
+// transaction open, with its locks, for less time (a long transaction
+// also holds back vacuum in the whole database).
+//
+// A batch's transaction, and its COPY statement, last as long as the
+// stream takes to produce the batch: a slow stream wants smaller batches,
+// and statement_timeout, if set, must allow for it. Between batches no
+// transaction is open: Write begins a batch only when the stream has
+// given its first rows, so a stream that waits holds none, and one that
+// ends at a batch's boundary begins no empty one.
 //
 // # Exactly once
 //
@@ -51,7 +65,11 @@
 //   - On a cancellation: when ctx is done, Write rolls back the batch in
 //     progress, or does not begin it, and returns an error matching
 //     ctx.Err(). Batches committed before stay committed; the rows read
-//     since were not written, and the error says which.
+//     since were not written, and the error says which. The COPY of the
+//     batch in progress is a statement whose context is done, which pgx
+//     by default interrupts by closing the connection (a pool replaces
+//     it); with pgconn.CancelRequestContextWatcherHandler the connection
+//     stays usable.
 //   - On a crash: a batch whose commit did not complete is rolled back by
 //     PostgreSQL. If the commit's outcome is unknown to the writer (the
 //     connection was lost during COMMIT), Write reports it as possibly
@@ -89,4 +107,8 @@
 // stream's error, Row's error, or ctx's (so that errors.Is(err,
 // context.Canceled) holds, and errors.Is(err, cause) for a context
 // canceled with a cause).
+//
+// A panic of the stream or of Row, which run in a goroutine of their own
+// (see [Sink.Write]), rolls back the batch and is raised again by Write,
+// in its caller's goroutine, with the same value.
 package pgcopy

@@ -59,8 +59,8 @@ func Example() {
 
 // orderRow returns the values of a line "id,customer,total". They are
 // copies (string(tok.Bytes)): a Token's Bytes are overwritten by the lines
-// after it, and a row is written only when its batch is full. pgx parses
-// the strings of id and total as the columns' bigint and numeric.
+// after it, which Write reads a little ahead of the COPY. pgx parses the
+// strings of id and total as the columns' bigint and numeric.
 func orderRow(tok scanner.Token) ([]any, error) {
 	id, rest, ok1 := strings.Cut(string(tok.Bytes), ",")
 	customer, total, ok2 := strings.Cut(rest, ",")

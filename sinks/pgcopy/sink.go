@@ -11,8 +11,8 @@ import (
 )
 
 const (
-	defaultBatchRows  = 10000
-	defaultBatchBytes = 16 << 20
+	defaultBatchRows  = 100_000
+	defaultBatchBytes = 64 << 20
 )
 
 // DB is what [Sink.Write] needs of a database: *pgx.Conn, *pgxpool.Pool
@@ -47,11 +47,15 @@ type Sink[V any] struct {
 	// Row returns the values of v, one per column of Columns and in their
 	// order, as pgx encodes query arguments (int64, string, time.Time,
 	// []byte, nil for NULL, a pgtype value, …); a string is also parsed
-	// as the column's type, as pgx does for CopyFrom. The slice and its
-	// values are kept until v's batch is written, after the values that
-	// follow v: Row must return a new slice each time, and no memory the
-	// source reuses, such as the Bytes of a scanner.Token (return
-	// string(tok.Bytes) instead). Required.
+	// as the column's type, as pgx does for CopyFrom. Required.
+	//
+	// Row is called for each value as it is read, before the next value
+	// is read, in the order of the stream, never two calls at once, and
+	// not in the calling goroutine of Write (see [Sink.Write]). Write
+	// reads up to 64 values ahead of pgx's encoding, so the slice and its
+	// values are kept after the values that follow v are read: Row must
+	// return a new slice each time, and no memory the source reuses, such
+	// as the Bytes of a scanner.Token (return string(tok.Bytes) instead).
 	Row func(V) ([]any, error)
 
 	// Cursor returns the cursor of v: where its source stands after it,
@@ -61,13 +65,23 @@ type Sink[V any] struct {
 	// the values that follow v in its batch.
 	Cursor func(V) string
 
-	// BatchRows is the most rows a batch holds. Zero means 10000.
+	// BatchRows is the most rows a batch holds. Zero means 100000.
+	//
+	// A batch's rows are streamed into its COPY, not held in memory (its
+	// values V are kept, for their cursors), so its size trades speed
+	// for what a failure costs: larger batches spread the cost of a
+	// transaction and a COPY over more rows, and are faster; smaller ones
+	// lose less work to a crash, which redoes the batch in progress, and
+	// hold a transaction open, with its locks, for less time. See the
+	// package documentation.
 	BatchRows int
 
 	// BatchBytes is the approximate most bytes a batch holds, counting the
 	// length of each string or []byte value and 8 bytes for any other. A
 	// batch ends at the first row that reaches it, so a single larger row
-	// makes a batch of its own. Zero means 16 MiB.
+	// makes a batch of its own. Zero means 64 MiB. Like BatchRows, it
+	// bounds the work of a transaction, for rows too large for BatchRows
+	// alone to do so.
 	BatchBytes int
 
 	// Checkpoint, if set, records the cursor of each batch's last value
@@ -117,23 +131,29 @@ func (s *Sink[V]) Load(ctx context.Context) (string, error) {
 // Write copies the values of seq into s.Table through db, a batch at a
 // time, and returns how far it got. Each batch is one transaction: COPY of
 // its rows, then, with s.Checkpoint, the cursor of its last row, then
-// COMMIT. Write begins a batch's transaction only when the batch is full
-// or seq has ended, so no transaction stays open while seq is slow.
+// COMMIT. The COPY writes the rows as Write reads them from seq, so a
+// batch's transaction is open while seq produces the batch; Write begins
+// it only when seq has produced the batch's first rows, so none is open
+// while seq waits between batches.
 //
 // It returns a nil error when seq has ended and every row is committed.
 // It stops at the first error of seq, of s.Row or of the database, or when
-// ctx is done: it rolls back the batch in progress, stops ranging seq, and
+// ctx is done: it rolls back the batch in progress, stops seq, and
 // returns the Result of the batches committed before, with an error saying
 // why it stopped and which rows it read but did not write. A batch that
 // fails in the database is reported as a [*BatchError]. When ctx is done
 // the error matches ctx.Err() with errors.Is.
 //
-// Write checks s and its arguments before ranging seq, and reports what
+// Write checks s and its arguments before reading seq, and reports what
 // it cannot use as an error. With s.Checkpoint it loads the checkpoint
 // first, which creates the checkpoint's table, so that no batch's
 // transaction has to.
 //
-// seq is ranged in the calling goroutine; its source must not use db's
+// Write reads seq, and calls s.Row, through a coroutine ([iter.Pull]):
+// in their own goroutine, which runs while the calling goroutine or pgx's
+// waits for it, never beside them; it stops seq before it returns. A
+// panic of seq or of s.Row rolls back the batch, and Write panics with
+// the same value in the calling goroutine. seq's source must not use db's
 // connection, which the batches need.
 func (s *Sink[V]) Write(ctx context.Context, db DB, seq iter.Seq2[V, error]) (Result, error) {
 	w, err := s.newWriter(db, seq)
@@ -152,35 +172,13 @@ func (s *Sink[V]) Write(ctx context.Context, db DB, seq iter.Seq2[V, error]) (Re
 		}
 	}
 
-	done := ctx.Done()
-	for v, err := range seq {
-		if err != nil {
-			return w.res, w.stopped(fmt.Errorf("source failed after row %d: %w", w.read, err))
-		}
-		select {
-		case <-done:
-			return w.res, w.ctxError(ctx)
-		default:
-		}
-		w.read++
-		row, err := s.Row(v)
-		if err == nil && len(row) != len(s.Columns) {
-			err = fmt.Errorf("%d values for %d columns", len(row), len(s.Columns))
-		}
-		if err != nil {
-			return w.res, w.stopped(fmt.Errorf("row %d: Row: %w", w.read, err))
-		}
-		w.batch.add(v, row, w.cursor != nil)
-		if w.batch.full() {
-			if err := w.flush(ctx); err != nil {
-				return w.res, err
-			}
-		}
-	}
-	if w.batch.len() > 0 {
-		if err := w.flush(ctx); err != nil {
+	pull, stop := iter.Pull(w.batch.chunks(seq))
+	defer stop()
+	w.batch.ctx, w.batch.done, w.batch.pull = ctx, ctx.Done(), pull
+	for {
+		more, err := w.writeBatch(ctx)
+		if err != nil || !more {
 			return w.res, err
 		}
 	}
-	return w.res, nil
 }

@@ -25,30 +25,30 @@ type writer[V any] struct {
 	relname string // the table's own name, as PostgreSQL's errors give it
 	cursor  func(V) (string, bool)
 	batch   batch[V]
-	read    int64 // rows read from the source
 	res     Result
 }
 
-// flush writes the batch in a transaction of its own, with the cursor of
-// its last row, and empties it.
-func (w *writer[V]) flush(ctx context.Context) error {
+// writeBatch writes the next batch of the stream in a transaction of its
+// own, with the cursor of its last value, and reports whether the stream
+// goes on after it.
+//
+// It reads the batch's first chunk of rows before it begins the
+// transaction, so that a stream that ends at a batch's boundary commits
+// no empty batch, and one that waits between batches holds no transaction
+// open. The others it reads as the COPY asks for them (see batch).
+func (w *writer[V]) writeBatch(ctx context.Context) (more bool, err error) {
 	b := &w.batch
 	defer b.reset()
-	var cursor string
-	if w.cursor != nil {
-		c, ok := w.cursor(b.vals[len(b.vals)-1])
-		if !ok {
-			return w.stopped(fmt.Errorf("row %d: a nil %v has no cursor", w.read, reflect.TypeFor[V]()))
+	if !b.fill() {
+		if b.err != nil {
+			return false, w.stopped(b.err)
 		}
-		cursor = c
-	}
-	if err := w.ctxError(ctx); err != nil {
-		return err
+		return false, nil
 	}
 
 	tx, err := w.db.Begin(ctx)
 	if err != nil {
-		return w.failed(ctx, stepBegin, err)
+		return false, w.failed(ctx, stepBegin, err)
 	}
 	ended := false
 	defer func() {
@@ -56,29 +56,48 @@ func (w *writer[V]) flush(ctx context.Context) error {
 			rollback(ctx, tx)
 		}
 	}()
-	b.start()
-	if _, err := tx.CopyFrom(ctx, w.s.Table, w.s.Columns, b); err != nil {
-		return w.failed(ctx, stepCopy, err)
+	_, err = tx.CopyFrom(ctx, w.s.Table, w.s.Columns, b)
+	switch {
+	case b.panicked:
+		// Raised again here, in the caller's goroutine, where it can be
+		// recovered; the deferred rollback ends the batch first.
+		panic(b.panicV)
+	case b.err != nil:
+		// Next ended the COPY with an error, which pgx sent as CopyFail.
+		// If PostgreSQL had meanwhile rejected a row (pgx goes on asking
+		// for rows for a 64 KiB buffer or two before it notices), that
+		// goes unreported: the batch could not have committed either way.
+		return false, w.stopped(b.err)
+	case err != nil:
+		return false, w.failed(ctx, stepCopy, err)
+	}
+	var cursor string
+	if w.cursor != nil {
+		c, ok := w.cursor(b.last())
+		if !ok {
+			return false, w.stopped(fmt.Errorf("row %d: a nil %v has no cursor", b.read, reflect.TypeFor[V]()))
+		}
+		cursor = c
 	}
 	if w.s.Checkpoint != nil {
 		if err := w.s.Checkpoint.SaveTx(ctx, tx, w.s.Name, cursor); err != nil {
-			return w.failed(ctx, stepCheckpoint, err)
+			return false, w.failed(ctx, stepCheckpoint, err)
 		}
 	}
 	// A Commit with a done ctx would fail without being sent, and pgx
 	// would close the connection; a rollback is cleaner.
 	if err := w.ctxError(ctx); err != nil {
-		return err
+		return false, err
 	}
 	err = tx.Commit(ctx)
 	ended = true // by a failed Commit too
 	if err != nil {
-		return w.failed(ctx, stepCommit, err)
+		return false, w.failed(ctx, stepCommit, err)
 	}
-	w.res.Rows += int64(b.len())
+	w.res.Rows += int64(b.rows)
 	w.res.Batches++
 	w.res.Cursor = cursor
-	return nil
+	return !b.ended, nil
 }
 
 // rollback rolls tx back, with ctx's values but not its cancellation. Its
@@ -99,20 +118,21 @@ func (w *writer[V]) failed(ctx context.Context, step string, err error) error {
 	if cerr := sluice.ContextError(ctx); cerr != nil {
 		if step == stepCommit {
 			cerr = fmt.Errorf("%w during the commit of batch %d (rows %d to %d), which may have committed: Load tells",
-				cerr, w.res.Batches+1, first, w.read)
+				cerr, w.res.Batches+1, first, w.batch.read)
 		}
-		return w.stopped(fmt.Errorf("stopped after row %d: %w", w.read, cerr))
+		return w.stopped(fmt.Errorf("stopped after row %d: %w", w.batch.read, cerr))
 	}
 	e := &BatchError{
 		Batch: w.res.Batches + 1,
 		Err:   err,
 		table: w.table,
 		first: first,
-		last:  w.read,
+		last:  w.batch.read,
 		step:  step,
 	}
 	if step == stepCopy {
-		if i := rejected(err, w.relname, w.batch.next); i >= 0 && i < w.batch.len() {
+		// pgx stops at the row it could not encode: the last it was given.
+		if i := rejected(err, w.relname, w.batch.given-1); i >= 0 && i < w.batch.given {
 			e.Row = first + int64(i)
 			if w.cursor != nil {
 				e.Cursor, _ = w.cursor(w.batch.vals[i])
@@ -126,7 +146,7 @@ func (w *writer[V]) failed(ctx context.Context, step string, err error) error {
 // returns for the cancellation.
 func (w *writer[V]) ctxError(ctx context.Context) error {
 	if err := sluice.ContextError(ctx); err != nil {
-		return w.stopped(fmt.Errorf("stopped after row %d: %w", w.read, err))
+		return w.stopped(fmt.Errorf("stopped after row %d: %w", w.batch.read, err))
 	}
 	return nil
 }
@@ -144,11 +164,11 @@ func (w *writer[V]) stopped(cause error) error {
 		committed = fmt.Sprintf("%d rows committed in %d batches", w.res.Rows, w.res.Batches)
 	}
 	var lost string
-	switch n := w.read - w.res.Rows; {
+	switch n := w.batch.read - w.res.Rows; {
 	case n == 1:
-		lost = fmt.Sprintf("; row %d not written", w.read)
+		lost = fmt.Sprintf("; row %d not written", w.batch.read)
 	case n > 1:
-		lost = fmt.Sprintf("; rows %d to %d not written", w.res.Rows+1, w.read)
+		lost = fmt.Sprintf("; rows %d to %d not written", w.res.Rows+1, w.batch.read)
 	}
 	return fmt.Errorf("pgcopy: copy into %s: %w (%s%s)", w.table, cause, committed, lost)
 }
