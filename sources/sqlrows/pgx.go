@@ -29,15 +29,8 @@ type Querier interface {
 func All[T any](ctx context.Context, db Querier, query string, args []any, scan pgx.RowToFunc[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		switch {
-		case db == nil:
-			yield(zero, errNilDB)
-			return
-		case scan == nil:
-			yield(zero, errNilScan)
-			return
-		case query == "":
-			yield(zero, errNoQuery)
+		if err := checkQuery(db == nil, scan == nil, query); err != nil {
+			yield(zero, err)
 			return
 		}
 		rows, err := db.Query(ctx, query, args...)

@@ -2,6 +2,20 @@ package sqlrows
 
 import "context"
 
+// checkQuery returns the error for a query form given no database, no
+// scan function or no query, or nil.
+func checkQuery(noDB, noScan bool, query string) error {
+	switch {
+	case noDB:
+		return errNilDB
+	case noScan:
+		return errNilScan
+	case query == "":
+		return errNoQuery
+	}
+	return nil
+}
+
 // resultRows is what readRows needs of pgx.Rows and *sql.Rows.
 type resultRows interface {
 	Next() bool

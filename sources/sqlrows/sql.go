@@ -26,15 +26,8 @@ type SQLQuerier interface {
 func SQL[T any](ctx context.Context, db SQLQuerier, query string, args []any, scan func(*sql.Rows) (T, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		switch {
-		case db == nil:
-			yield(zero, errNilDB)
-			return
-		case scan == nil:
-			yield(zero, errNilScan)
-			return
-		case query == "":
-			yield(zero, errNoQuery)
+		if err := checkQuery(db == nil, scan == nil, query); err != nil {
+			yield(zero, err)
 			return
 		}
 		rows, err := db.QueryContext(ctx, query, args...)
