@@ -131,3 +131,28 @@ func TestUnbounded(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDeepStackElsewhere runs the suite while another goroutine of the
+// process is more than 100 frames deep, which the runtime prints with
+// "...additional frames elided..." and goleak v1.3.0 cannot parse (it
+// panics): an AWS SDK request is that deep. The suite must wait for such
+// a stack to go rather than crash.
+func TestDeepStackElsewhere(t *testing.T) {
+	done := make(chan struct{})
+	go deep(150, done)
+	time.AfterFunc(300*time.Millisecond, func() { close(done) })
+	f := newFake(5)
+	defer close(f.release)
+	if err := conformance.Check(f.source(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deep recurses n frames down, then waits for done.
+func deep(n int, done <-chan struct{}) {
+	if n > 0 {
+		deep(n-1, done)
+		return
+	}
+	<-done
+}

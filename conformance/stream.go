@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"go.uber.org/goleak"
 )
 
 // recv receives one value from ch, waiting at most d. It reports
@@ -199,7 +197,7 @@ func (su *suite[V]) streamCancel() error {
 		if k >= len(su.s.Want) && !su.s.Unbounded {
 			return nil // nothing left to truncate
 		}
-		snapshot := goleak.IgnoreCurrent()
+		snapshot := ignoreCurrent()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		ch, stop, err := su.newStream(ctx)
