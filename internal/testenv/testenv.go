@@ -11,6 +11,9 @@
 //	SLUICE_TEST_S3_ACCESS_KEY   its access key (default "sluice")
 //	SLUICE_TEST_S3_SECRET_KEY   its secret key (default "sluice-secret")
 //	SLUICE_TEST_S3_REGION       its region (default "us-east-1")
+//	SLUICE_TEST_S3_ROOT         the directory its posix backend serves, if it
+//	                            is a Versity S3 Gateway on this machine
+//	                            (default: none; see S3Env.Root)
 //	SLUICE_TEST_INITDB          the initdb to start PostgreSQL with
 //	                            (default: newest /usr/lib/postgresql/*/bin/initdb, then PATH)
 //	SLUICE_VERSITYGW            the versitygw binary to start the gateway with
@@ -156,6 +159,15 @@ type S3Env struct {
 	Region    string
 	AccessKey string
 	SecretKey string
+
+	// Root is the directory that the gateway's posix backend serves, or
+	// "" when it is not known (an external service named by
+	// SLUICE_TEST_S3 without SLUICE_TEST_S3_ROOT). A bucket is the
+	// directory Root/<bucket>, and an object the file below it named by
+	// its key; the gateway lists and serves files written there directly,
+	// which creates a large bucket far faster than PUTs do
+	// (s3env.NewFileBucket).
+	Root string
 }
 
 var gw struct {
@@ -180,6 +192,7 @@ func S3(tb testing.TB) S3Env {
 			Region:    getenv(services.S3RegionVar, services.DefaultRegion),
 			AccessKey: getenv(services.S3AccessKeyVar, services.DefaultAccessKey),
 			SecretKey: getenv(services.S3SecretKeyVar, services.DefaultSecretKey),
+			Root:      os.Getenv(services.S3RootVar),
 		}
 	}
 	gw.once.Do(func() {
@@ -194,7 +207,7 @@ func S3(tb testing.TB) S3Env {
 			return
 		}
 		started(s)
-		gw.env = S3Env{Endpoint: s.Endpoint, Region: s.Region, AccessKey: s.AccessKey, SecretKey: s.SecretKey}
+		gw.env = S3Env{Endpoint: s.Endpoint, Region: s.Region, AccessKey: s.AccessKey, SecretKey: s.SecretKey, Root: s.Root}
 	})
 	if gw.err != nil {
 		unavailable(tb, "S3 gateway", gw.err, "builds versitygw and starts it")

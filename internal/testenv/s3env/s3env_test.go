@@ -3,6 +3,7 @@ package s3env_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -84,4 +85,40 @@ func TestNewBucketNames(t *testing.T) {
 			t.Errorf("NewBucket names %q and %q, want distinct and at most 63 characters", a, b)
 		}
 	})
+}
+
+// TestNewFileBucket checks that the gateway lists files written into its
+// directory as objects, in key order, across directories.
+func TestNewFileBucket(t *testing.T) {
+	env := testenv.S3(t)
+	c := s3env.NewClient(t, env)
+	var keys []string
+	for i := range 30 {
+		keys = append(keys, fmt.Sprintf("p%d/d%d/f%02d", i%3, i%2, i), fmt.Sprintf("top%02d", i))
+	}
+	keys = append(keys, "p0.txt", "p0-x/y")
+	bucket := s3env.NewFileBucket(t, env, c, keys)
+	var got []string
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(7)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Contents {
+			got = append(got, aws.ToString(o.Key))
+			if aws.ToInt64(o.Size) != 0 {
+				t.Errorf("object %s has size %d, want 0", aws.ToString(o.Key), aws.ToInt64(o.Size))
+			}
+		}
+	}
+	want := slices.Sorted(slices.Values(keys))
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %q,\nwant %q (the keys in byte order)", got, want)
+	}
+	out, err := c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(keys[0])})
+	if err != nil {
+		t.Fatalf("GetObject of a file-made object: %v", err)
+	}
+	out.Body.Close()
 }

@@ -8,7 +8,7 @@
 //
 // Once both services accept connections it writes FILE, a shell script of
 // export statements for the variables that package testenv reads
-// (SLUICE_TEST_POSTGRES, SLUICE_TEST_S3 and its keys). It then runs until
+// (SLUICE_TEST_POSTGRES, SLUICE_TEST_S3, its keys and its directory). It then runs until
 // it receives SIGINT, SIGTERM or SIGHUP, or its parent process exits, and
 // stops both services, removing their data. FILE appears only once both are
 // ready, and renamed into place, so a waiting script never reads half of it.
@@ -66,6 +66,7 @@ func main() {
 					services.S3RegionVar, s3.Region,
 					services.S3AccessKeyVar, s3.AccessKey,
 					services.S3SecretKeyVar, s3.SecretKey,
+					services.S3RootVar, s3.Root,
 				}}
 				return
 			}

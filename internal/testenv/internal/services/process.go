@@ -165,4 +165,5 @@ const (
 	S3AccessKeyVar = "SLUICE_TEST_S3_ACCESS_KEY"
 	S3SecretKeyVar = "SLUICE_TEST_S3_SECRET_KEY"
 	S3RegionVar    = "SLUICE_TEST_S3_REGION"
+	S3RootVar      = "SLUICE_TEST_S3_ROOT"
 )

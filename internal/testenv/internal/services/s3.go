@@ -88,6 +88,11 @@ type S3 struct {
 	AccessKey string
 	SecretKey string
 
+	// Root is the directory the posix backend serves: a bucket is a
+	// directory in it and an object a file below that, so a test may
+	// create a large bucket by writing files rather than by PUTs.
+	Root string
+
 	proc *process
 }
 
@@ -156,6 +161,7 @@ func startS3(bin, dir string) (*S3, error) {
 				Region:    DefaultRegion,
 				AccessKey: DefaultAccessKey,
 				SecretKey: DefaultSecretKey,
+				Root:      root,
 				proc:      p,
 			}, nil
 		}
