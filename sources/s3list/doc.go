@@ -1,0 +1,115 @@
+// Package s3list streams the objects of an S3 bucket, as ListObjectsV2
+// lists them through the AWS SDK for Go v2, as a sluice source: lazy,
+// cancelable, resumable from any key, and listed concurrently in key
+// ranges when asked, still in key order.
+//
+// The forms, each as the pair of package sluice:
+//
+//	All(ctx, client, in, opts) / Stream(…)       the objects, as types.Object
+//	Entries(ctx, client, in, opts) / EntriesStream(…)
+//	                                             objects and, with a Delimiter,
+//	                                             common prefixes, as Entry
+//
+// client is the SDK's s3.ListObjectsV2APIClient, so an *s3.Client or any
+// wrapper of one works, and in is the SDK's own input, copied and never
+// modified: its Prefix, Delimiter, MaxKeys (the size of each page),
+// StartAfter, FetchOwner and the rest mean what they mean to the SDK.
+//
+//	in := &s3.ListObjectsV2Input{Bucket: aws.String("logs"), Prefix: aws.String("2025/")}
+//	for o, err := range s3list.All(ctx, client, in, nil) {
+//		if err != nil {
+//			return err // a request failed, or ctx was canceled: never silent
+//		}
+//		use(o)
+//	}
+//
+// # Ordering
+//
+// Objects come in key order, the UTF-8 binary order in which S3 lists
+// them, page after page. With a Delimiter, Entries merges each page's
+// objects and common prefixes in that order too, as S3 orders them
+// together ("a.txt" before "a/"); All leaves the prefixes out.
+//
+// # Concurrency and read-ahead
+//
+// S3 lists one page of up to 1000 keys per request, and the SDK's
+// paginator asks for the next page only once it has the one before: a
+// large bucket lists at one page per round trip. With Options.Workers
+// above 1, All and Stream list ranges of the key space at once, each by
+// its own sequence of requests, and yield them in key order, so the
+// listing equals the sequential one exactly and its cursors resume it.
+//
+// The first request lists the top level with the delimiter "/": each
+// common prefix there becomes a range listed with that prefix as its
+// Prefix, which S3 ends exactly at the prefix's end, and the objects
+// between them need no other request. When a worker would otherwise
+// idle, the range nearest the head that is still being listed is cut
+// again at keys estimated from its last page: the density of its keys
+// there says where the next pages likely end, and cuts at 1, 4, 16, …
+// page widths past its position make ranges sized for a request or a few
+// nearby and larger ones farther on. A bucket of flat keys, with no
+// common prefix, is split that way from its first page. A cut in an
+// empty stretch costs one request; every range but one that ends at a
+// prefix's end costs up to one page read past it.
+//
+// Memory is bounded by Options.ReadAhead (4 × Workers by default): at
+// most that many pages of up to MaxKeys objects (1000, about 0.55 MB in
+// the SDK's types) are held at once, fetched and not yet yielded or
+// being fetched; the range at the head may always fetch, and a range
+// nearer the head takes the budget from pages read far ahead, which are
+// dropped and listed again later. Options.Unordered yields each page as
+// it arrives instead; its cursors do not resume it.
+//
+// A listing with a Delimiter, or one starting from a ContinuationToken,
+// is listed one page at a time.
+//
+// # Resuming
+//
+// The cursor of an object is its key (Entry.Cursor is the key or the
+// common prefix). A listing of the same bucket and input with
+// Options.After set to it continues strictly after it, through
+// StartAfter: the objects up to the cursor followed by the resumed
+// listing are the full listing, nothing lost and nothing repeated,
+// provided the bucket did not change in between. After a common prefix,
+// the listing starts past every key under it (the prefix followed by
+// U+10FFFF), since S3 lists a prefix again for any key under it after
+// StartAfter. A cursor outside the input's Prefix, or inside a common
+// prefix of a listing with a Delimiter, is an error wrapping
+// ErrBadCursor, never a listing from the start.
+//
+// # Errors and retries
+//
+// A request that fails ends the listing with a *ListError naming the
+// bucket, prefix and where the request started, wrapping the SDK's
+// error: errors.As finds a smithy.APIError with its code, or a
+// *types.NoSuchBucket for a bucket that does not exist, which is an
+// error, never an empty listing. The objects listed before a failure
+// come first, so the cursor of the last one resumes the listing. Bad
+// input (a nil client or input, no Bucket) is an error naming it, from
+// the iterator when ranged and from stop of a channel closed at once.
+//
+// Retries are the SDK's: each request is retried by the client's retryer
+// (the standard one retries throttling, 5xx responses and connection
+// errors, 3 attempts in all), configured through Options.ClientOptions,
+// which every request gets as the paginator's NextPage gets its options.
+// The package never retries around the SDK and never ends a listing
+// early: it completes, or it ends with the error. Where the SDK's
+// paginator ends silently (a truncated page without a continuation
+// token), the listing continues after the page's last entry.
+//
+// # Cancellation
+//
+// When ctx is done the listing ends with an error matching ctx.Err(): a
+// request in flight is canceled through its context, and the iterator
+// checks ctx before each object. Stream and EntriesStream list with the
+// stream's own context, so stop cancels the requests too, and every
+// goroutine of a concurrent listing has exited when it returns.
+//
+// # Testing
+//
+// Each form passes the conformance suite (package conformance) against a
+// Versity S3 Gateway, with faults injected by an http.RoundTripper
+// between the client and the gateway (internal/s3fault): an
+// AccessDenied answer to the request after n entries for Fail, a request
+// that hangs until canceled for Stall.
+package s3list

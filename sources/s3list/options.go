@@ -1,0 +1,156 @@
+package s3list
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sluice-go/sluice"
+)
+
+// Options configure a listing. A nil *Options means the defaults: from
+// the start, one request at a time, the client's own retry settings, an
+// unbuffered channel.
+type Options struct {
+	// After, if not empty, is the cursor (a key, or Entry.Cursor) of an
+	// earlier listing of the same bucket and input: the listing continues
+	// strictly after it. It becomes the request's StartAfter, so it must
+	// not be combined with the input's own StartAfter or
+	// ContinuationToken. A cursor outside the input's Prefix is an error
+	// wrapping ErrBadCursor.
+	After string
+
+	// Workers, if above 1, lists that many key ranges at once (see the
+	// package documentation, "Concurrency"); the listing is still yielded
+	// in key order, and equals the sequential one exactly. Zero or 1
+	// lists one page at a time. A listing with a Delimiter or a
+	// ContinuationToken is always listed one page at a time.
+	Workers int
+
+	// ReadAhead bounds, with Workers, how many pages (of up to MaxKeys
+	// objects, 1000 by default) are held at once: fetched and not yet
+	// yielded, or being fetched. Zero means 4 × Workers. It is at least
+	// Workers.
+	ReadAhead int
+
+	// Unordered, with Workers, yields each page as soon as it arrives
+	// rather than in key order. The listing holds the same objects, but
+	// its cursors cannot resume it: a cursor says only that the keys
+	// before it in key order were listed, which in this order is not so.
+	Unordered bool
+
+	// ClientOptions are passed to every ListObjectsV2 call, as the SDK's
+	// paginator passes its NextPage options. Configure the retryer here
+	// (for a long listing, more attempts than the SDK's default of 3:
+	// func(o *s3.Options) { o.RetryMaxAttempts = 10 }), never by retrying
+	// around the listing: a request that fails after its retries ends the
+	// listing with its error.
+	ClientOptions []func(*s3.Options)
+
+	// StreamOptions configure the channel of Stream and EntriesStream.
+	sluice.StreamOptions
+}
+
+func (o *Options) streamOptions() *sluice.StreamOptions {
+	if o == nil {
+		return nil
+	}
+	return &o.StreamOptions
+}
+
+// A listing is a validated input: what every range of an iterator lists.
+type listing struct {
+	client s3.ListObjectsV2APIClient
+	in     s3.ListObjectsV2Input // a copy, its StartAfter set from After
+	opts   Options
+
+	bucket, prefix, delim string
+
+	// skip, if not empty, is a key or common prefix that S3 may return
+	// again (a common prefix resumed after, whose keys come after the
+	// StartAfter that skips it): entries up to it are dropped.
+	skip string
+}
+
+func newListing(client s3.ListObjectsV2APIClient, in *s3.ListObjectsV2Input, opts *Options) (*listing, error) {
+	switch {
+	case client == nil:
+		return nil, errNilClient
+	case in == nil:
+		return nil, errNilInput
+	case aws.ToString(in.Bucket) == "":
+		return nil, errNoBucket
+	case in.EncodingType != "":
+		// The keys would come URL-encoded, and cursors made of them
+		// would not resume.
+		return nil, fmt.Errorf("s3list: ListObjectsV2Input.EncodingType %q is not supported: leave it empty", in.EncodingType)
+	}
+	l := &listing{client: client, in: *in}
+	if opts != nil {
+		l.opts = *opts
+	}
+	l.bucket, l.prefix, l.delim = aws.ToString(in.Bucket), aws.ToString(in.Prefix), aws.ToString(in.Delimiter)
+	o := &l.opts
+	switch {
+	case o.Workers < 0:
+		return nil, fmt.Errorf("s3list: Options.Workers is %d, want 0 or more", o.Workers)
+	case o.ReadAhead < 0:
+		return nil, fmt.Errorf("s3list: Options.ReadAhead is %d, want 0 or more", o.ReadAhead)
+	case o.Buffer < 0:
+		return nil, fmt.Errorf("s3list: Options.Buffer is %d, want 0 or more", o.Buffer)
+	}
+	if o.ReadAhead == 0 {
+		o.ReadAhead = 4 * o.Workers
+	}
+	o.ReadAhead = max(o.ReadAhead, o.Workers)
+	if o.After == "" {
+		return l, nil
+	}
+	switch {
+	case aws.ToString(in.StartAfter) != "":
+		return nil, fmt.Errorf("s3list: both Options.After (%q) and ListObjectsV2Input.StartAfter (%q) are set: After is the StartAfter of a resumed listing", o.After, aws.ToString(in.StartAfter))
+	case aws.ToString(in.ContinuationToken) != "":
+		return nil, fmt.Errorf("s3list: both Options.After (%q) and ListObjectsV2Input.ContinuationToken are set: a resumed listing starts after its cursor", o.After)
+	}
+	startAfter, err := l.startAfter(o.After)
+	if err != nil {
+		return nil, err
+	}
+	l.in.StartAfter = aws.String(startAfter)
+	l.skip = o.After
+	return l, nil
+}
+
+// startAfter returns the StartAfter that resumes the listing strictly
+// after the cursor c, or an error wrapping ErrBadCursor.
+func (l *listing) startAfter(c string) (string, error) {
+	rest, ok := strings.CutPrefix(c, l.prefix)
+	switch {
+	case !utf8.ValidString(c):
+		return "", fmt.Errorf("%w %q: not UTF-8, so not an S3 key", ErrBadCursor, c)
+	case !ok:
+		return "", fmt.Errorf("%w %q: outside the listing's prefix %q", ErrBadCursor, c, l.prefix)
+	case l.delim == "":
+		return c, nil
+	}
+	i := strings.Index(rest, l.delim)
+	switch {
+	case i < 0:
+		return c, nil // an object's key
+	case i+len(l.delim) == len(rest):
+		return afterPrefix(c), nil // a common prefix
+	}
+	return "", fmt.Errorf("%w %q: a key inside the common prefix %q, which a listing with delimiter %q does not yield", ErrBadCursor, c, l.prefix+rest[:i+len(l.delim)], l.delim)
+}
+
+// afterPrefix returns a StartAfter that skips every key under the common
+// prefix p. StartAfter = p itself would list p's keys again (S3 rolls
+// them up into p once more), so it is p followed by the greatest code
+// point, U+10FFFF, whose UTF-8 bytes (F4 8F BF BF) are the greatest any
+// key can hold. Only keys under p that go on with U+10FFFF themselves
+// sort after it; they roll up into p, which the listing drops as already
+// yielded (listing.skip).
+func afterPrefix(p string) string { return p + "\U0010FFFF" }
