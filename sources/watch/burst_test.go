@@ -1,0 +1,122 @@
+package watch_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/sources/watch"
+)
+
+// burst creates files files across nested directories, each directory
+// created and filled at once, and returns their paths.
+func burst(t *testing.T, root string, dirs, perDir int) []string {
+	var paths []string
+	for i := range dirs {
+		leaf := filepath.Join(root, fmt.Sprintf("d%d", i), "sub", "leaf")
+		if err := os.MkdirAll(leaf, 0o755); err != nil {
+			t.Error(err)
+			return paths
+		}
+		for j := range perDir {
+			p := filepath.Join(leaf, fmt.Sprintf("f%d", j))
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Error(err)
+				return paths
+			}
+			paths = append(paths, p)
+		}
+	}
+	return paths
+}
+
+// TestBurst creates 10,000 files in 100 directory trees created and filled
+// as fast as possible: every file must be reported, or a Rescan.
+func TestBurst(t *testing.T) {
+	root := t.TempDir()
+	// The deadline is a watchdog, not a timing assertion: a lost event
+	// would otherwise hang the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	events, stop := watch.Stream(ctx, root, &watch.Options{StreamOptions: sluice.StreamOptions{Buffer: 256}})
+	defer stop()
+	var wg sync.WaitGroup
+	var paths []string
+	wg.Go(func() { paths = burst(t, root, 100, 100) })
+	seen := map[string]int{}
+	rescan := false
+	for e := range events {
+		if e.Op == watch.Rescan {
+			t.Logf("Rescan: %v", e.Reason)
+			rescan = true
+			break
+		}
+		if e.Op.Has(watch.Create) {
+			seen[e.Path]++
+			if len(seen) == 100*(100+3) { // the files and the directories
+				break
+			}
+		}
+	}
+	wg.Wait()
+	if err := stop(); err != nil {
+		t.Fatalf("stop() = %v after %d paths", err, len(seen))
+	}
+	if rescan {
+		return
+	}
+	for _, p := range paths {
+		if seen[p] == 0 {
+			t.Errorf("%s: no Create and no Rescan", p)
+		}
+	}
+	dups := 0
+	for _, n := range seen {
+		if n > 1 {
+			dups++
+		}
+	}
+	t.Logf("%d paths reported, %d more than once", len(seen), dups)
+}
+
+// TestOverflow fills the kernel's event queue while the consumer does not
+// read, then reads slowly: the loss must be reported as a Rescan.
+func TestOverflow(t *testing.T) {
+	max := 16384
+	if b, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events"); err == nil {
+		fmt.Sscan(string(b), &max)
+	}
+	if max > 200000 {
+		t.Skipf("fs.inotify.max_queued_events is %d: too large to overflow in a test", max)
+	}
+	root := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	events, stop := watch.Stream(ctx, root, &watch.Options{StreamOptions: sluice.StreamOptions{Buffer: 1}})
+	defer stop()
+	for i := range max + 1000 {
+		if err := os.WriteFile(filepath.Join(root, fmt.Sprint(i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for e := range events {
+		if n < 10 {
+			time.Sleep(time.Millisecond) // a slow consumer
+		}
+		n++
+		if e.Op == watch.Rescan {
+			if e.Path != root {
+				t.Errorf("Rescan of %s, want the root %s", e.Path, root)
+			}
+			t.Logf("Rescan after %d events: %v", n-1, e.Reason)
+			return
+		}
+	}
+	t.Fatalf("the events ended after %d, without a Rescan: %v", n, stop())
+}

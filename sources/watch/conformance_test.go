@@ -1,0 +1,95 @@
+package watch_test
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice"
+
+	"github.com/sluice-go/sluice/conformance"
+	"github.com/sluice-go/sluice/sources/watch"
+)
+
+// TestConformance runs the suite on a watch of a fresh directory in
+// which, once the watches are in place, the fixture creates Want's files.
+// A watch is unbounded: the suite cancels it after Want. Stall is the same
+// watch with n files: after them nothing happens, and the watcher blocks
+// in fsnotify.
+func TestConformance(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts watch.Options
+	}{
+		{"Default", watch.Options{}},
+		{"Buffer=4", watch.Options{StreamOptions: sluice.StreamOptions{Buffer: 4}}},
+		{"Debounce", watch.Options{Debounce: 20 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conformance.Test(t, source(t, tc.opts), nil)
+		})
+	}
+}
+
+const fixtureFiles = 5
+
+func names(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("f%d", i))
+	}
+	return out
+}
+
+func create(t testing.TB, dir string, names []string) {
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func source(t *testing.T, opts watch.Options) conformance.Source[watch.Event] {
+	// each range watches a fresh directory, and creates n files in it
+	// once its watches are in place.
+	watching := func(ctx context.Context, n int) iter.Seq2[watch.Event, error] {
+		return func(yield func(watch.Event, error) bool) {
+			dir, err := os.MkdirTemp(t.TempDir(), "")
+			if err != nil {
+				yield(watch.Event{}, err)
+				return
+			}
+			o := opts
+			watch.SetReady(&o, func() { create(t, dir, names(n)) })
+			for e, err := range watch.All(ctx, dir, &o) {
+				if !yield(e, err) {
+					return
+				}
+			}
+		}
+	}
+	streaming := func(ctx context.Context, n int) (<-chan watch.Event, func() error) {
+		dir := t.TempDir()
+		ch, stop := watch.Stream(ctx, dir, &opts)
+		create(t, dir, names(n))
+		return ch, stop
+	}
+	var want []watch.Event
+	for _, n := range names(fixtureFiles) {
+		want = append(want, watch.Event{Path: n, Op: watch.Create})
+	}
+	return conformance.Source[watch.Event]{
+		All:         func(ctx context.Context) iter.Seq2[watch.Event, error] { return watching(ctx, fixtureFiles) },
+		Stream:      func(ctx context.Context) (<-chan watch.Event, func() error) { return streaming(ctx, fixtureFiles) },
+		Want:        want,
+		Unbounded:   true,
+		Equal:       func(a, b watch.Event) bool { return a.Op == b.Op && filepath.Base(a.Path) == filepath.Base(b.Path) },
+		Stall:       watching,
+		StreamStall: streaming,
+		Open:        watch.OpenWatchers,
+	}
+}

@@ -1,0 +1,59 @@
+// Package watch streams the changes under a directory tree, watched
+// recursively with fsnotify (inotify on Linux), and never loses an event
+// silently: when the watcher loses track, it says so with a Rescan event.
+//
+//	events, stop := watch.Stream(ctx, root, &watch.Options{Debounce: 100 * time.Millisecond})
+//	defer stop()
+//	for e := range events {
+//		if e.Op == watch.Rescan {
+//			relist(e.Path) // see Rescan below
+//			continue
+//		}
+//		apply(e)
+//	}
+//	if err := stop(); err != nil {
+//		return err
+//	}
+//
+// # Iterators
+//
+// All is lazy: it watches nothing until it is ranged, and each range
+// watches afresh. Stream places every watch before it returns, so every
+// change after it returns is reported. A watch never ends by itself: it
+// ends when its context is done, when the loop breaks or stop is called,
+// or when it fails; it then closes the fsnotify watcher and leaves no
+// goroutine.
+//
+// # Recursion
+//
+// Every directory under root is watched, except those named in
+// Options.SkipDirs (.git and node_modules by default). A directory created
+// later is watched as soon as its Create is handled, and then listed: what
+// was created in it before its watch was in place is reported as Create
+// too. A file created between the watch and the listing is reported once
+// (the listing's Create stands for both), unless the path then holds a
+// different file. Symbolic links are reported, not followed.
+//
+// # Rescan
+//
+// An Event with Op Rescan says the watcher lost track of Event.Path and of
+// everything below it: the kernel's queue overflowed (Path is root), or a
+// directory could not be watched (Path is that directory; Reason says why,
+// ErrWatchLimit for the inotify watch limit). Events under Path may have
+// been lost. It is a value, not an error: the watch goes on. A consumer
+// that keeps state about the tree must re-list Path, for example with
+// walkdir.Dir(ctx, e.Path, nil), and reconcile its state with the
+// listing: add what it did not know, drop what is no longer there, re-read
+// what may have changed. After an overflow, every directory of the tree
+// is watched again before the Rescan is reported, so a listing started on
+// it misses nothing that follows.
+//
+// # Errors
+//
+// Errors end the stream and are prefixed "watch: ". A root that does not
+// exist wraps fs.ErrNotExist; the watch limit reached while placing the
+// first watches wraps ErrWatchLimit, whose message names the sysctl to
+// raise (fs.inotify.max_user_watches); a root removed or renamed while
+// watched wraps ErrRootGone. When the context is done, the error matches
+// ctx.Err().
+package watch

@@ -1,0 +1,327 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/sluice-go/sluice"
+)
+
+// openWatchers counts the fsnotify watchers open in this process, for the
+// conformance suite's Open (see export_test.go).
+var openWatchers atomic.Int64
+
+// A watcher is one recursive watch: an fsnotify watcher with a watch on
+// every directory under root, and the events ready to report.
+type watcher struct {
+	root    string
+	opts    *Options
+	fs      *fsnotify.Watcher
+	setup   bool            // in open: failures to watch are errors, not Rescans
+	watched map[string]bool // directories with a watch
+
+	// listed holds, by directory and name, what a listing reported as
+	// Create. A directory's watch is added before it is listed, so a file
+	// created in between is both listed and reported by inotify; the
+	// second Create is dropped when it is the same file (os.SameFile),
+	// and kept when the path now holds another (a rename over it).
+	listed map[string]map[string]os.FileInfo
+
+	out    []Event // ready to report, in order
+	deb    *debouncer
+	closed bool
+}
+
+// open validates opts and watches every directory under root before it
+// returns: from then on, every change is reported.
+func open(root string, opts *Options) (*watcher, error) {
+	if root == "" {
+		return nil, errNoRoot
+	}
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	root = filepath.Clean(root)
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("watch: %s is not a directory", root)
+	}
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		if errors.Is(err, syscall.EMFILE) {
+			return nil, fmt.Errorf("watch: inotify instance limit reached; raise it with sysctl fs.inotify.max_user_instances: %w", err)
+		}
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	openWatchers.Add(1)
+	w := &watcher{
+		root:    root,
+		opts:    opts,
+		fs:      fw,
+		setup:   true,
+		watched: map[string]bool{},
+		listed:  map[string]map[string]os.FileInfo{},
+	}
+	if d := opts.debounce(); d > 0 {
+		w.deb = newDebouncer(d)
+	}
+	if err := w.addTree(root, opts.existing()); err != nil {
+		w.close()
+		return nil, err
+	}
+	w.setup = false
+	return w, nil
+}
+
+// close releases the fsnotify watcher (and its goroutine) and the timer.
+func (w *watcher) close() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	w.fs.Close() // waits for fsnotify's reading goroutine to exit
+	if w.deb != nil {
+		w.deb.stop()
+	}
+	openWatchers.Add(-1)
+}
+
+// addTree watches dir and every directory below it, each before it is
+// listed, so that nothing created meanwhile is missed. With list, it
+// reports what it finds as Create. It returns an error only during setup,
+// for the root or the watch limit; otherwise a directory it cannot watch
+// is reported as a Rescan.
+func (w *watcher) addTree(dir string, list bool) error {
+	if err := w.fs.Add(dir); err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && dir != w.root:
+			return nil // already gone: its Remove is on the way
+		case w.setup && (dir == w.root || errors.Is(err, syscall.ENOSPC)):
+			return addError(dir, err)
+		}
+		w.rescan(dir, addError(dir, err))
+		return nil
+	}
+	w.watched[dir] = true
+	ents, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		w.rescan(dir, fmt.Errorf("watch: listing %s: %w", dir, err))
+	}
+	for _, de := range ents {
+		p := filepath.Join(dir, de.Name())
+		if de.IsDir() && w.opts.skipDir(de.Name()) {
+			continue
+		}
+		if list {
+			if info, err := de.Info(); err == nil {
+				w.remember(dir, de.Name(), info)
+			}
+			w.emit(Event{Path: p, Op: Create})
+		}
+		if de.IsDir() {
+			if err := w.addTree(p, list); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *watcher) remember(dir, name string, info os.FileInfo) {
+	m := w.listed[dir]
+	if m == nil {
+		m = map[string]os.FileInfo{}
+		w.listed[dir] = m
+	}
+	m[name] = info
+}
+
+// handle turns one fsnotify event into what to report, watching a new
+// directory at once. It returns an error only when the watch must end.
+func (w *watcher) handle(ev fsnotify.Event) error {
+	op := convert(ev.Op)
+	if op == 0 {
+		return nil
+	}
+	p := filepath.Clean(ev.Name)
+	dir, name := filepath.Dir(p), filepath.Base(p)
+	if op&(Remove|Rename) != 0 {
+		if p == w.root {
+			w.emit(Event{Path: p, Op: op &^ Create})
+			return fmt.Errorf("%w: %s: %w", ErrRootGone, p, fs.ErrNotExist)
+		}
+		w.forget(p)
+	}
+	if op.Has(Create) {
+		fi, err := os.Lstat(p)
+		dup := false
+		if old, ok := w.listed[dir][name]; ok {
+			delete(w.listed[dir], name)
+			// Gone already: a Remove follows, which keeps the consumer's
+			// view right whichever file this Create was for.
+			dup = err != nil || os.SameFile(old, fi)
+		}
+		if err == nil && fi.IsDir() {
+			if w.opts.skipDir(name) {
+				return nil
+			}
+			if !w.watched[p] {
+				if !dup {
+					w.emit(Event{Path: p, Op: op})
+				}
+				return w.addTree(p, true)
+			}
+		}
+		if dup {
+			op &^= Create
+		}
+	}
+	if op != 0 {
+		w.emit(Event{Path: p, Op: op})
+	}
+	return nil
+}
+
+// forget drops the watches and listings of p and of everything below it:
+// p was removed or renamed. A renamed directory's watches would otherwise
+// go on reporting under the old names.
+func (w *watcher) forget(p string) {
+	delete(w.listed[filepath.Dir(p)], filepath.Base(p))
+	if !w.watched[p] {
+		return
+	}
+	prefix := p + string(filepath.Separator)
+	for d := range w.watched {
+		if d == p || strings.HasPrefix(d, prefix) {
+			delete(w.watched, d)
+			delete(w.listed, d)
+			_ = w.fs.Remove(d) // already gone with a removed directory
+		}
+	}
+}
+
+// overflow handles a lost event queue: it watches every directory not
+// yet watched (one created while events were lost), and then reports a
+// Rescan of the root, so that a consumer re-listing on the Rescan starts
+// after every watch is in place.
+func (w *watcher) overflow() {
+	_ = filepath.WalkDir(w.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil // the Rescan covers it
+		}
+		if p != w.root && w.opts.skipDir(d.Name()) {
+			return fs.SkipDir
+		}
+		if !w.watched[p] {
+			if err := w.fs.Add(p); err != nil {
+				return nil
+			}
+			w.watched[p] = true
+		}
+		return nil
+	})
+	w.rescan(w.root, overflowError())
+}
+
+// emit reports e, through the filters and the debouncer.
+func (w *watcher) emit(e Event) {
+	if !w.opts.keep(e) {
+		return
+	}
+	if w.deb != nil {
+		w.deb.add(e)
+		return
+	}
+	w.out = append(w.out, e)
+}
+
+// rescan reports a Rescan of dir after every event held by the debouncer.
+func (w *watcher) rescan(dir string, reason error) {
+	if w.deb != nil {
+		w.out = w.deb.flush(w.out)
+	}
+	w.out = append(w.out, Event{Path: dir, Op: Rescan, Reason: reason})
+}
+
+func convert(op fsnotify.Op) Op {
+	var o Op
+	for _, m := range []struct {
+		f fsnotify.Op
+		o Op
+	}{{fsnotify.Create, Create}, {fsnotify.Write, Write}, {fsnotify.Remove, Remove}, {fsnotify.Rename, Rename}, {fsnotify.Chmod, Chmod}} {
+		if op.Has(m.f) {
+			o |= m.o
+		}
+	}
+	return o
+}
+
+// run reports the events until ctx is done or the watch fails, and closes
+// the watcher on return.
+func (w *watcher) run(ctx context.Context, yield func(Event, error) bool) {
+	defer w.close()
+	fail := func(err error) {
+		if w.deb != nil {
+			w.out = w.deb.flush(w.out)
+		}
+		for _, e := range w.out {
+			if ctx.Err() != nil || !yield(e, nil) {
+				return
+			}
+		}
+		yield(Event{}, err)
+	}
+	for {
+		for len(w.out) > 0 {
+			if ctx.Err() != nil {
+				yield(Event{}, sluice.ContextError(ctx))
+				return
+			}
+			e := w.out[0]
+			w.out[0] = Event{}
+			w.out = w.out[1:]
+			if !yield(e, nil) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			yield(Event{}, sluice.ContextError(ctx))
+			return
+		case ev, ok := <-w.fs.Events:
+			if !ok {
+				fail(errors.New("watch: fsnotify closed its event channel"))
+				return
+			}
+			if err := w.handle(ev); err != nil {
+				fail(err)
+				return
+			}
+		case err, ok := <-w.fs.Errors:
+			switch {
+			case !ok:
+				fail(errors.New("watch: fsnotify closed its error channel"))
+				return
+			case errors.Is(err, fsnotify.ErrEventOverflow):
+				w.overflow()
+			default:
+				fail(fmt.Errorf("watch: %w", err))
+				return
+			}
+		case <-w.deb.due():
+			w.out = w.deb.expire(w.out)
+		}
+	}
+}
