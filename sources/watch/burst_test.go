@@ -2,12 +2,15 @@ package watch_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/sources/watch"
@@ -119,4 +122,83 @@ func TestOverflow(t *testing.T) {
 		}
 	}
 	t.Fatalf("the events ended after %d, without a Rescan: %v", n, stop())
+}
+
+// TestAutoRescan overflows the kernel's queue as TestOverflow does, with
+// Options.AutoRescan: by the Rescan, which is marked ErrRescanned, every
+// file has been reported as Create, by an event or by the walk; the files
+// created after it are reported too.
+func TestAutoRescan(t *testing.T) {
+	max := 16384
+	if b, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events"); err == nil {
+		fmt.Sscan(string(b), &max)
+	}
+	if max > 200000 {
+		t.Skipf("fs.inotify.max_queued_events is %d: too large to overflow in a test", max)
+	}
+	root := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	events, stop := watch.Stream(ctx, root, &watch.Options{AutoRescan: true, StreamOptions: sluice.StreamOptions{Buffer: 1}})
+	defer stop()
+	// Nested directories too: a directory whose Create is lost must be
+	// watched and listed by the walk.
+	paths := burst(t, root, 10, 10)
+	for i := range max + 1000 {
+		p := filepath.Join(root, fmt.Sprint(i))
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	seen := map[string]int{}
+	n := 0
+	for e := range events {
+		if n < 10 {
+			time.Sleep(time.Millisecond) // a slow consumer
+		}
+		n++
+		if e.Op == watch.Rescan {
+			if e.Path != root || !errors.Is(e.Reason, watch.ErrRescanned) || !errors.Is(e.Reason, fsnotify.ErrEventOverflow) {
+				t.Fatalf("got %v (%v), want a Rescan of the root marked ErrRescanned", e, e.Reason)
+			}
+			t.Logf("Rescan after %d events: %v", n-1, e.Reason)
+			break
+		}
+		if e.Op.Has(watch.Create) {
+			seen[e.Path]++
+		}
+	}
+	if n == 0 || len(seen) == 0 {
+		t.Fatalf("no event: %v", stop())
+	}
+	for _, p := range paths {
+		if seen[p] == 0 {
+			t.Errorf("%s: not reported by the Rescan", p)
+		}
+	}
+	// The watches are in place in the directories the walk found.
+	late := burst(t, filepath.Join(root, "d0"), 1, 10)
+	want := map[string]bool{}
+	for _, p := range late {
+		want[p] = true
+	}
+	for e := range events {
+		if e.Op.Has(watch.Create) && want[e.Path] {
+			delete(want, e.Path)
+			if len(want) == 0 {
+				break
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("%d files created after the Rescan not reported: %v", len(want), stop())
+	}
+	dups := 0
+	for _, c := range seen {
+		if c > 1 {
+			dups++
+		}
+	}
+	t.Logf("%d paths reported by the Rescan, %d more than once", len(seen), dups)
 }

@@ -28,6 +28,10 @@ func TestConformance(t *testing.T) {
 		{"Default", watch.Options{}},
 		{"Buffer=4", watch.Options{StreamOptions: sluice.StreamOptions{Buffer: 4}}},
 		{"Debounce", watch.Options{Debounce: 20 * time.Millisecond}},
+		{"Poll", watch.Options{Poll: pollInterval}},
+		{"Poll/Buffer=4", watch.Options{Poll: pollInterval, StreamOptions: sluice.StreamOptions{Buffer: 4}}},
+		{"Poll/Debounce", watch.Options{Poll: pollInterval, Debounce: 20 * time.Millisecond}},
+		{"AutoRescan", watch.Options{AutoRescan: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conformance.Test(t, source(t, tc.opts), nil)
@@ -36,6 +40,18 @@ func TestConformance(t *testing.T) {
 }
 
 const fixtureFiles = 5
+
+// pollInterval is the interval of the polling mode in tests.
+const pollInterval = 20 * time.Millisecond
+
+// modes are the two modes most tests run in.
+var modes = []struct {
+	name string
+	opts watch.Options
+}{
+	{"Inotify", watch.Options{}},
+	{"Poll", watch.Options{Poll: pollInterval}},
+}
 
 func names(n int) []string {
 	var out []string
@@ -64,7 +80,7 @@ func source(t *testing.T, opts watch.Options) conformance.Source[watch.Event] {
 				return
 			}
 			o := opts
-			watch.SetReady(&o, func() { create(t, dir, names(n)) })
+			o.OnReady = func() { create(t, dir, names(n)) }
 			for e, err := range watch.All(ctx, dir, &o) {
 				if !yield(e, err) {
 					return

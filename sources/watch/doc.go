@@ -19,7 +19,12 @@
 //
 // All is lazy: it watches nothing until it is ranged, and each range
 // watches afresh. Stream places every watch before it returns, so every
-// change after it returns is reported. A watch never ends by itself: it
+// change after it returns is reported. A caller of All cannot see that
+// moment from the loop (the first event comes only with the first
+// change); Options.OnReady marks it, in both forms: it is called once
+// the watch is set up, before any event is reported, so a change made
+// from then on (or from within OnReady) is reported. When the changes
+// right after the setup matter, use Stream, or All with OnReady. A watch never ends by itself: it
 // ends when its context is done, when the loop breaks or stop is called,
 // or when it fails; it then closes the fsnotify watcher and leaves no
 // goroutine.
@@ -47,6 +52,32 @@
 // what may have changed. After an overflow, every directory of the tree
 // is watched again before the Rescan is reported, so a listing started on
 // it misses nothing that follows.
+//
+// With Options.AutoRescan, the watcher does that re-listing itself on an
+// overflow: it keeps the state of the tree as its events reported it,
+// walks the tree (watching each directory before listing it), and
+// reports the differences as events, before the Rescan of the root,
+// whose Reason then wraps ErrRescanned:
+//
+//	if e.Op == watch.Rescan && !errors.Is(e.Reason, watch.ErrRescanned) {
+//		relist(e.Path)
+//	}
+//
+// The walk compares type, identity (os.SameFile), size, modification time
+// and mode: a write that changes none of them is not seen. A Rescan of a
+// directory that could not be watched is never marked ErrRescanned.
+//
+// # Polling
+//
+// Options.Poll selects the polling mode, for NFS and other file systems
+// whose changes inotify does not see: the tree is walked every Poll and
+// compared with the previous walk, and the differences are reported with
+// the same Event type (see Poll for what a walk can and cannot see). The
+// rest is the same: the first walk is done before Stream returns (and
+// before All calls OnReady), Existing, the filters, SkipDirs and Debounce
+// apply, a removed root ends the watch with ErrRootGone, and a directory
+// that cannot be listed is reported as a Rescan. No overflow is possible:
+// the state is compared, not queued.
 //
 // # Errors
 //

@@ -19,6 +19,11 @@ var (
 	// removed or renamed.
 	ErrRootGone = errors.New("watch: root removed or renamed")
 
+	// ErrRescanned is wrapped by the Reason of a Rescan event that
+	// Options.AutoRescan has handled: the differences between the known
+	// state and a walk of the tree were reported before it.
+	ErrRescanned = errors.New("watch: tree re-listed, differences reported")
+
 	errNoRoot = errors.New("watch: empty root")
 )
 

@@ -48,10 +48,55 @@ type Options struct {
 	// reported first, then the Rescan.
 	Debounce time.Duration
 
+	// Poll, if positive, selects the polling mode, for NFS and other
+	// file systems where inotify does not see every change: instead of
+	// watching, the tree is walked every Poll, and each path's state
+	// (type, size, modification time, mode, and identity as os.SameFile
+	// tells it) compared with the last walk's. The events have the same
+	// type and meaning, with these differences: a path's changes between
+	// two walks are reported as one event, carrying one operation (Remove;
+	// Create for a new path or one that now holds another file; else
+	// Write and/or Chmod); a rename is reported as the Remove of the old
+	// name and the Create of the new one; a file created and removed
+	// between two walks is not reported; a write that leaves the size and
+	// the modification time as they were is not seen. The Removes of a
+	// walk come first, deepest paths first, then the other events, in
+	// path order. A directory that cannot be listed is reported once as
+	// a Rescan, and what was known below it is kept until it can be.
+	// The first walk is done before Stream returns (and before All
+	// yields or calls OnReady). SkipDirs, the filters, Existing and
+	// Debounce apply as in the inotify mode; AutoRescan does not apply.
+	Poll time.Duration
+
+	// AutoRescan, in the inotify mode, makes the watcher keep the known
+	// state of the tree (a Lstat of every path, taken at setup and at
+	// each event), and on an overflow of the kernel's queue walk the tree
+	// and report the differences from that state, as the polling mode
+	// does (see Poll): a Create for each path that appeared or now holds
+	// another file, a Remove for each path that disappeared, a Write or
+	// Chmod for a file whose size, time or mode changed. The Rescan of
+	// the root is still reported, after these events, and its Reason then
+	// wraps ErrRescanned besides fsnotify.ErrEventOverflow: a consumer
+	// that trusts the walk may skip its own re-listing; one that
+	// re-lists anyway is still right. Events queued before the overflow
+	// may still arrive after the walk, repeating what it reported
+	// (a Create the walk reported is not repeated for the same file). A
+	// Rescan for a directory that could not be watched is not handled by
+	// AutoRescan. The cost is a Lstat per event and the memory of one
+	// os.FileInfo per path.
+	AutoRescan bool
+
+	// OnReady, if not nil, is called once the watch is set up (every
+	// directory watched, or, with Poll, the first walk done), before any
+	// event is reported: every change after it is reported. All calls it
+	// from the range loop's goroutine, before its first yield; Stream
+	// calls it before it returns. It is how a caller of the lazy All
+	// learns that the changes it makes from then on will be seen (Stream
+	// returning says the same). It is not called when the setup fails.
+	OnReady func()
+
 	// StreamOptions configure the channel of Stream.
 	sluice.StreamOptions
-
-	ready func() // tests: called by All once the watches are in place
 }
 
 var defaultSkipDirs = []string{".git", "node_modules"}
@@ -63,6 +108,9 @@ func (o *Options) check() error {
 	}
 	if o.Debounce < 0 {
 		return fmt.Errorf("watch: Options.Debounce is %v, want 0 or more", o.Debounce)
+	}
+	if o.Poll < 0 {
+		return fmt.Errorf("watch: Options.Poll is %v, want 0 or more", o.Poll)
 	}
 	if o.Buffer < 0 {
 		return fmt.Errorf("watch: Options.Buffer is %d, want 0 or more", o.Buffer)
@@ -104,6 +152,21 @@ func match(pattern, name string) bool {
 }
 
 func (o *Options) existing() bool { return o != nil && o.Existing }
+
+func (o *Options) poll() time.Duration {
+	if o == nil {
+		return 0
+	}
+	return o.Poll
+}
+
+func (o *Options) autoRescan() bool { return o != nil && o.AutoRescan && o.Poll <= 0 }
+
+func (o *Options) ready() {
+	if o != nil && o.OnReady != nil {
+		o.OnReady()
+	}
+}
 
 func (o *Options) debounce() time.Duration {
 	if o == nil {

@@ -80,6 +80,12 @@ func TestDebounceCreateRemove(t *testing.T) {
 }
 
 func TestExistingAndNewDir(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { testExistingAndNewDir(t, m.opts) })
+	}
+}
+
+func testExistingAndNewDir(t *testing.T, opts watch.Options) {
 	root := t.TempDir()
 	for _, p := range []string{"a/b/c", "node_modules/x", ".git/y"} {
 		if err := os.MkdirAll(filepath.Join(root, p), 0o755); err != nil {
@@ -89,7 +95,8 @@ func TestExistingAndNewDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "a/b/c/old"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	events, stop := watch.Stream(context.Background(), root, &watch.Options{Existing: true})
+	opts.Existing = true
+	events, stop := watch.Stream(context.Background(), root, &opts)
 	defer stop()
 	if err := os.MkdirAll(filepath.Join(root, "n/m"), 0o755); err != nil {
 		t.Fatal(err)
@@ -135,11 +142,17 @@ func TestRootErrors(t *testing.T) {
 
 // TestRootRemoved: removing the root ends the watch with ErrRootGone.
 func TestRootRemoved(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { testRootRemoved(t, m.opts) })
+	}
+}
+
+func testRootRemoved(t *testing.T, opts watch.Options) {
 	root := filepath.Join(t.TempDir(), "root")
 	if err := os.Mkdir(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	events, stop := watch.Stream(context.Background(), root, nil)
+	events, stop := watch.Stream(context.Background(), root, &opts)
 	if err := os.Remove(root); err != nil {
 		t.Fatal(err)
 	}

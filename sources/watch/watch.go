@@ -18,6 +18,11 @@ import (
 //
 // A root that does not exist yields an error wrapping fs.ErrNotExist; the
 // watch limit reached while watching the tree, one wrapping ErrWatchLimit.
+//
+// A range cannot tell from its events when its watches are in place:
+// Options.OnReady is called then, before the first event. Without it, a
+// change made right after the range starts may or may not be reported;
+// Stream returns only once the watches are in place.
 func All(ctx context.Context, root string, opts *Options) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		if err := sluice.ContextError(ctx); err != nil {
@@ -29,9 +34,7 @@ func All(ctx context.Context, root string, opts *Options) iter.Seq2[Event, error
 			yield(Event{}, err)
 			return
 		}
-		if opts != nil && opts.ready != nil {
-			opts.ready()
-		}
+		opts.ready()
 		w.run(ctx, yield)
 	}
 }
@@ -48,6 +51,7 @@ func Stream(ctx context.Context, root string, opts *Options) (<-chan Event, func
 	if err != nil {
 		return failed(err)
 	}
+	opts.ready()
 	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Event, error] {
 		return func(yield func(Event, error) bool) { w.run(ctx, yield) }
 	}, opts.streamOptions())

@@ -16,8 +16,8 @@ import (
 	"github.com/sluice-go/sluice"
 )
 
-// openWatchers counts the fsnotify watchers open in this process, for the
-// conformance suite's Open (see export_test.go).
+// openWatchers counts the watches open in this process (fsnotify watchers
+// and pollers), for the conformance suite's Open (see export_test.go).
 var openWatchers atomic.Int64
 
 // A watcher is one recursive watch: an fsnotify watcher with a watch on
@@ -36,14 +36,26 @@ type watcher struct {
 	// and kept when the path now holds another (a rename over it).
 	listed map[string]map[string]os.FileInfo
 
+	// known is the state of the tree as the events reported it, kept
+	// with Options.AutoRescan only (else nil), to report what an
+	// overflow lost.
+	known snapshot
+
 	out    []Event // ready to report, in order
 	deb    *debouncer
 	closed bool
 }
 
-// open validates opts and watches every directory under root before it
-// returns: from then on, every change is reported.
-func open(root string, opts *Options) (*watcher, error) {
+// A runner is an open watch, of either mode: run reports its events
+// until ctx is done or it fails, and releases it on return.
+type runner interface {
+	run(ctx context.Context, yield func(Event, error) bool)
+}
+
+// open validates opts and sets the watch up before it returns (every
+// directory under root watched, or the first snapshot taken): from then
+// on, every change is reported.
+func open(root string, opts *Options) (runner, error) {
 	if root == "" {
 		return nil, errNoRoot
 	}
@@ -58,6 +70,14 @@ func open(root string, opts *Options) (*watcher, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("watch: %s is not a directory", root)
 	}
+	if opts.poll() > 0 {
+		return openPoll(root, fi, opts), nil
+	}
+	return openNotify(root, opts)
+}
+
+// openNotify watches every directory under root.
+func openNotify(root string, opts *Options) (*watcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		if errors.Is(err, syscall.EMFILE) {
@@ -80,6 +100,9 @@ func open(root string, opts *Options) (*watcher, error) {
 	if err := w.addTree(root, opts.existing()); err != nil {
 		w.close()
 		return nil, err
+	}
+	if opts.autoRescan() {
+		w.known, _ = scan(root, opts, nil, nil) // unlistable directories: already reported
 	}
 	w.setup = false
 	return w, nil
@@ -127,6 +150,9 @@ func (w *watcher) addTree(dir string, list bool) error {
 		if list {
 			if info, err := de.Info(); err == nil {
 				w.remember(dir, de.Name(), info)
+				if w.known != nil {
+					w.known[p] = info
+				}
 			}
 			w.emit(Event{Path: p, Op: Create})
 		}
@@ -157,6 +183,7 @@ func (w *watcher) handle(ev fsnotify.Event) error {
 	}
 	p := filepath.Clean(ev.Name)
 	dir, name := filepath.Dir(p), filepath.Base(p)
+	w.track(p, op)
 	if op&(Remove|Rename) != 0 {
 		if p == w.root {
 			w.emit(Event{Path: p, Op: op &^ Create})
@@ -194,6 +221,27 @@ func (w *watcher) handle(ev fsnotify.Event) error {
 	return nil
 }
 
+// track updates the known state (Options.AutoRescan) with an event of p.
+func (w *watcher) track(p string, op Op) {
+	if w.known == nil {
+		return
+	}
+	if op&(Remove|Rename) != 0 {
+		w.known.removeTree(p)
+	}
+	if op&(Create|Write|Chmod) == 0 {
+		return
+	}
+	fi, err := os.Lstat(p)
+	switch {
+	case err == nil && fi.IsDir() && w.opts.skipDir(fi.Name()):
+	case err == nil:
+		w.known[p] = fi
+	case op.Has(Create):
+		w.known[p] = nil // reported, gone already: its Remove follows
+	}
+}
+
 // forget drops the watches and listings of p and of everything below it:
 // p was removed or renamed. A renamed directory's watches would otherwise
 // go on reporting under the old names.
@@ -217,6 +265,10 @@ func (w *watcher) forget(p string) {
 // Rescan of the root, so that a consumer re-listing on the Rescan starts
 // after every watch is in place.
 func (w *watcher) overflow() {
+	if w.known != nil {
+		w.autoRescan()
+		return
+	}
 	_ = filepath.WalkDir(w.root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
 			return nil // the Rescan covers it
@@ -233,6 +285,42 @@ func (w *watcher) overflow() {
 		return nil
 	})
 	w.rescan(w.root, overflowError())
+}
+
+// autoRescan handles an overflow with Options.AutoRescan: it walks the
+// tree, watching every directory not yet watched before listing it,
+// reports the differences from the known state, and then the Rescan of
+// the root, marked with ErrRescanned.
+func (w *watcher) autoRescan() {
+	snap, bad := scan(w.root, w.opts, w.known, func(dir string) error {
+		// Added again even if watched: the path may now hold another
+		// directory, whose watch is then a new one.
+		if err := w.fs.Add(dir); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // gone: the walk does not see it either
+			}
+			return addError(dir, err)
+		}
+		w.watched[dir] = true
+		return nil
+	})
+	for _, e := range diff(w.known, snap) {
+		if e.Op == Remove {
+			w.forget(e.Path)
+		}
+		if e.Op == Create {
+			if fi := snap[e.Path]; fi != nil {
+				// A Create queued before the overflow is not repeated.
+				w.remember(filepath.Dir(e.Path), filepath.Base(e.Path), fi)
+			}
+		}
+		w.emit(e)
+	}
+	w.known = snap
+	for dir, err := range bad {
+		w.rescan(dir, err)
+	}
+	w.rescan(w.root, fmt.Errorf("%w; %w", ErrRescanned, overflowError()))
 }
 
 // emit reports e, through the filters and the debouncer.
