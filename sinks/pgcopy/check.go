@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+
+	"github.com/sluice-go/sluice/internal/cursorfunc"
 )
 
 var (
@@ -96,24 +98,6 @@ func isNil(db DB) bool {
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
-type cursorer interface{ Cursor() string }
-
 // cursorFunc returns the cursor function of s: s.Cursor, or else V's
-// Cursor method, or else nil. Its second result is false for a value
-// without a cursor: a nil interface value of a V that is an interface
-// type, whose method cannot be called.
-func (s *Sink[V]) cursorFunc() func(V) (string, bool) {
-	if s.Cursor != nil {
-		return func(v V) (string, bool) { return s.Cursor(v), true }
-	}
-	if reflect.TypeFor[V]().Implements(reflect.TypeFor[cursorer]()) {
-		return func(v V) (string, bool) {
-			c, ok := any(v).(cursorer)
-			if !ok {
-				return "", false
-			}
-			return c.Cursor(), true
-		}
-	}
-	return nil
-}
+// Cursor method, or else nil (see package cursorfunc).
+func (s *Sink[V]) cursorFunc() func(V) (string, bool) { return cursorfunc.Of(s.Cursor) }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 
 	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/internal/cursorfunc"
 )
 
 var (
@@ -88,27 +89,9 @@ func isNilStore(s checkpoint.Store) bool {
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
-type cursorer interface{ Cursor() string }
-
 // cursorFunc returns the cursor function of o: o.Cursor, or else V's
-// Cursor method, or else nil. Its second result is false for a value
-// without a cursor: a nil interface value of a V that is an interface
-// type, whose method cannot be called.
-func (o *Objects[V]) cursorFunc() func(V) (string, bool) {
-	if o.Cursor != nil {
-		return func(v V) (string, bool) { return o.Cursor(v), true }
-	}
-	if reflect.TypeFor[V]().Implements(reflect.TypeFor[cursorer]()) {
-		return func(v V) (string, bool) {
-			c, ok := any(v).(cursorer)
-			if !ok {
-				return "", false
-			}
-			return c.Cursor(), true
-		}
-	}
-	return nil
-}
+// Cursor method, or else nil (see package cursorfunc).
+func (o *Objects[V]) cursorFunc() func(V) (string, bool) { return cursorfunc.Of(o.Cursor) }
 
 // An ObjectError reports a value of an [Objects.Write] whose object could
 // not be written: its Key, Body or Input failed or panicked, or its
