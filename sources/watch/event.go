@@ -1,6 +1,11 @@
 package watch
 
-import "strings"
+import (
+	"context"
+	"strings"
+
+	"github.com/sluice-go/sluice"
+)
 
 // An Op is what happened to a path: one or more of Create, Write, Remove,
 // Rename and Chmod, or Rescan alone.
@@ -70,3 +75,22 @@ type Event struct {
 
 // String returns the event as "OP path".
 func (e Event) String() string { return e.Op.String() + " " + e.Path }
+
+// drain yields the events queued in *out, oldest first, and empties it.
+// It returns false when the stream must end: the loop stopped, or ctx is
+// done (its error then yielded).
+func drain(ctx context.Context, out *[]Event, yield func(Event, error) bool) bool {
+	for len(*out) > 0 {
+		if ctx.Err() != nil {
+			yield(Event{}, sluice.ContextError(ctx))
+			return false
+		}
+		e := (*out)[0]
+		(*out)[0] = Event{} // let the path go
+		*out = (*out)[1:]
+		if !yield(e, nil) {
+			return false
+		}
+	}
+	return true
+}

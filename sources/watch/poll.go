@@ -110,17 +110,8 @@ func (w *poller) run(ctx context.Context, yield func(Event, error) bool) {
 	tick := time.NewTicker(w.interval)
 	defer tick.Stop()
 	for {
-		for len(w.out) > 0 {
-			if ctx.Err() != nil {
-				yield(Event{}, sluice.ContextError(ctx))
-				return
-			}
-			e := w.out[0]
-			w.out[0] = Event{}
-			w.out = w.out[1:]
-			if !yield(e, nil) {
-				return
-			}
+		if !drain(ctx, &w.out, yield) {
+			return
 		}
 		select {
 		case <-ctx.Done():
