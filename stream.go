@@ -139,3 +139,15 @@ func produce[V any](r *run, out chan<- V, seq iter.Seq2[V, error]) {
 		return true
 	})
 }
+
+// FailedStream returns the channel form of a stream whose setup failed before
+// it produced anything: a closed channel, and a stop that returns err.
+// It is what a source's Stream returns when it must report an error
+// synchronously (an invalid option, a root that does not exist, a watch
+// that could not be added), as the package documentation's channel rules
+// ask.
+func FailedStream[V any](err error) (<-chan V, func() error) {
+	ch := make(chan V)
+	close(ch)
+	return ch, func() error { return err }
+}

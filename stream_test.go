@@ -336,3 +336,16 @@ func TestStreamGoexitIsAFailure(t *testing.T) {
 		t.Fatalf("stop() = %v, want an error naming runtime.Goexit", err)
 	}
 }
+
+func TestFailedStream(t *testing.T) {
+	boom := errors.New("boom")
+	ch, stop := sluice.FailedStream[int](boom)
+	if _, ok := <-ch; ok {
+		t.Fatal("FailedStream's channel is open")
+	}
+	for range 2 {
+		if err := stop(); err != boom {
+			t.Fatalf("stop() = %v, want %v", err, boom)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func All(ctx context.Context, client s3.ListObjectsV2APIClient, in *s3.ListObjec
 // input closes the channel before Stream returns, and stop reports it.
 func Stream(ctx context.Context, client s3.ListObjectsV2APIClient, in *s3.ListObjectsV2Input, opts *Options) (<-chan types.Object, func() error) {
 	if _, err := newListing(client, in, opts); err != nil {
-		return failed[types.Object](err)
+		return sluice.FailedStream[types.Object](err)
 	}
 	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[types.Object, error] {
 		return All(ctx, client, in, opts)
@@ -87,7 +87,7 @@ func Entries(ctx context.Context, client s3.ListObjectsV2APIClient, in *s3.ListO
 // a channel, as Stream does for All.
 func EntriesStream(ctx context.Context, client s3.ListObjectsV2APIClient, in *s3.ListObjectsV2Input, opts *Options) (<-chan Entry, func() error) {
 	if _, err := newListing(client, in, opts); err != nil {
-		return failed[Entry](err)
+		return sluice.FailedStream[Entry](err)
 	}
 	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Entry, error] {
 		return Entries(ctx, client, in, opts)
@@ -100,11 +100,4 @@ func EntriesStream(ctx context.Context, client s3.ListObjectsV2APIClient, in *s3
 // continuation token says nowhere where in the key space it stands.
 func (l *listing) concurrent() bool {
 	return l.opts.Workers > 1 && l.delim == "" && aws.ToString(l.in.ContinuationToken) == ""
-}
-
-// failed returns a closed channel and a stop that reports err.
-func failed[V any](err error) (<-chan V, func() error) {
-	ch := make(chan V)
-	close(ch)
-	return ch, func() error { return err }
 }

@@ -124,7 +124,7 @@ func All(ctx context.Context, fsys fs.FS, root string, opts *Options) iter.Seq2[
 // before Stream returns, and stop reports them.
 func Stream(ctx context.Context, fsys fs.FS, root string, opts *Options) (<-chan Entry, func() error) {
 	if _, err := newWalker(ctx, fsys, false, root, opts); err != nil {
-		return failed(err)
+		return sluice.FailedStream[Entry](err)
 	}
 	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Entry, error] {
 		return All(ctx, fsys, root, opts)
@@ -151,7 +151,7 @@ func Dir(ctx context.Context, root string, opts *Options) iter.Seq2[Entry, error
 // Stream does for All.
 func DirStream(ctx context.Context, root string, opts *Options) (<-chan Entry, func() error) {
 	if _, err := newWalker(ctx, nil, true, root, opts); err != nil {
-		return failed(err)
+		return sluice.FailedStream[Entry](err)
 	}
 	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Entry, error] {
 		return Dir(ctx, root, opts)
@@ -163,11 +163,4 @@ func (o *Options) streamOptions() *sluice.StreamOptions {
 		return nil
 	}
 	return &o.StreamOptions
-}
-
-// failed returns a closed channel and a stop that reports err.
-func failed(err error) (<-chan Entry, func() error) {
-	ch := make(chan Entry)
-	close(ch)
-	return ch, func() error { return err }
 }

@@ -49,17 +49,10 @@ func All(ctx context.Context, root string, opts *Options) iter.Seq2[Event, error
 func Stream(ctx context.Context, root string, opts *Options) (<-chan Event, func() error) {
 	w, err := open(root, opts)
 	if err != nil {
-		return failed(err)
+		return sluice.FailedStream[Event](err)
 	}
 	opts.ready()
 	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Event, error] {
 		return func(yield func(Event, error) bool) { w.run(ctx, yield) }
 	}, opts.streamOptions())
-}
-
-// failed returns a closed channel and a stop that reports err.
-func failed(err error) (<-chan Event, func() error) {
-	ch := make(chan Event)
-	close(ch)
-	return ch, func() error { return err }
 }
