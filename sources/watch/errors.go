@@ -12,7 +12,9 @@ var (
 	// ErrWatchLimit is wrapped by the error for a directory that could
 	// not be watched because the per-user inotify watch limit was reached
 	// (ENOSPC from inotify_add_watch). The limit is the sysctl
-	// fs.inotify.max_user_watches.
+	// fs.inotify.max_user_watches; inside a user namespace (a container),
+	// user.max_inotify_watches of each namespace up to the machine's
+	// applies too.
 	ErrWatchLimit = errors.New("watch: inotify watch limit reached; raise it with sysctl fs.inotify.max_user_watches")
 
 	// ErrRootGone is wrapped by the error that ends a watch whose root was
