@@ -21,15 +21,20 @@ var errStopped = fmt.Errorf("sluice: stream stopped by its consumer: %w", contex
 // ContextError returns the error a source yields when ctx is done, or nil
 // while it is not. The error matches ctx.Err() with errors.Is and also
 // carries context.Cause(ctx) when the cause adds detail, so both
-// errors.Is(err, context.Canceled) and errors.Is(err, cause) hold.
+// errors.Is(err, context.Canceled) and errors.Is(err, cause) hold. A cause
+// that already wraps ctx.Err(), such as
+// fmt.Errorf("shutdown: %w", context.Canceled), is returned as it is.
 func ContextError(ctx context.Context) error {
 	err := ctx.Err()
 	if err == nil {
 		return nil
 	}
 	cause := context.Cause(ctx)
-	if cause == nil || errors.Is(cause, err) {
+	switch {
+	case cause == nil || cause == err:
 		return err
+	case errors.Is(cause, err):
+		return cause // it says both already: keep its detail
 	}
 	return fmt.Errorf("%w: %w", err, cause)
 }

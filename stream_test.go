@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"runtime"
 	"runtime/pprof"
@@ -190,6 +191,14 @@ func TestContextError(t *testing.T) {
 	err := sluice.ContextError(ctx)
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, cause) {
 		t.Fatalf("ContextError = %v, want both context.Canceled and the cause", err)
+	}
+	// A cause that wraps the context's error already is kept whole, not
+	// dropped for the bare context.Canceled.
+	shutdown := fmt.Errorf("shutdown: %w", context.Canceled)
+	ctx, cancelCause = context.WithCancelCause(context.Background())
+	cancelCause(shutdown)
+	if err := sluice.ContextError(ctx); err != shutdown {
+		t.Fatalf("ContextError = %v, want the cause %v itself", err, shutdown)
 	}
 }
 
