@@ -1,0 +1,108 @@
+package prom_test
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ints yields 0, 1, … n-1 (forever if n < 0), then err if not nil.
+func ints(n int, err error) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		for i := 0; n < 0 || i < n; i++ {
+			if !yield(i, nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(0, err)
+		}
+	}
+}
+
+// blockAfter yields n values, then waits for ctx and yields its error.
+func blockAfter(n int) func(context.Context) iter.Seq2[int, error] {
+	return func(ctx context.Context) iter.Seq2[int, error] {
+		return func(yield func(int, error) bool) {
+			for i := range n {
+				if !yield(i, nil) {
+					return
+				}
+			}
+			<-ctx.Done()
+			yield(0, ctx.Err())
+		}
+	}
+}
+
+// drain receives up to max values from ch (all if max < 0) and returns
+// how many it received.
+func drain[V any](ch <-chan V, max int) int {
+	n := 0
+	for max < 0 || n < max {
+		if _, ok := <-ch; !ok {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// A sample is one gathered series: a counter's or gauge's value, or a
+// histogram's sample count and bucket bounds.
+type sample struct {
+	value   float64
+	count   uint64
+	buckets []float64
+}
+
+// gather returns the series of the metric family name in g, by their
+// labels written "k=v,k=v" in the order of the label names.
+func gather(t *testing.T, g prometheus.Gatherer, name string) map[string]sample {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatalf("Gather: %v", err)
+	}
+	out := map[string]sample{}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			var s sample
+			switch {
+			case m.GetCounter() != nil:
+				s.value = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				s.value = m.GetGauge().GetValue()
+			case m.GetHistogram() != nil:
+				s.count = m.GetHistogram().GetSampleCount()
+				for _, b := range m.GetHistogram().GetBucket() {
+					s.buckets = append(s.buckets, b.GetUpperBound())
+				}
+			}
+			out[strings.Join(labels, ",")] = s
+		}
+	}
+	return out
+}
+
+// keys returns the sorted keys of m, for messages.
+func keys[V any](m map[string]V) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return fmt.Sprint(ks)
+}
