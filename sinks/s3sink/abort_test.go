@@ -210,3 +210,38 @@ func (p *panicReader) Read(b []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// createCut is a client whose CreateMultipartUpload reaches S3 and then
+// has its caller's context canceled before the answer is read, as when a
+// cancellation lands while the request is in flight: the SDK would then
+// return the context's error, and the upload S3 created would be lost.
+type createCut struct {
+	s3sink.Client
+	cancel context.CancelFunc
+}
+
+func (c *createCut) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, opts ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
+	out, err := c.Client.CreateMultipartUpload(context.WithoutCancel(ctx), in, opts...)
+	c.cancel()
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // what the SDK returns for a request cut short
+	}
+	return out, err
+}
+
+// A cancellation that lands while CreateMultipartUpload is in flight does
+// not leave the upload S3 created behind: the request is not cut short,
+// so its ID is known, and the upload is aborted.
+func TestAbortCancelDuringCreate(t *testing.T) {
+	b := newBucket(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	c := &createCut{Client: b.c, cancel: cancel}
+	key := "cut-create"
+	_, err := s3sink.Upload(ctx, c, b.input(key), data(11, 12*mib), &s3sink.UploadOptions{PartSize: 5 * mib})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Upload = %v, want context.Canceled", err)
+	}
+	t.Log(err)
+	b.noneLeft(t, key)
+}

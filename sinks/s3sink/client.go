@@ -5,9 +5,12 @@ import (
 	"errors"
 	"reflect"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/sluice-go/sluice"
 )
 
 // Client is what [Upload], [UploadReader] and [Objects.Write] need of S3:
@@ -34,6 +37,7 @@ var errNotUpload = errors.New("s3sink: not a request of an upload")
 // upload left behind is billed until someone aborts it.
 type tracker struct {
 	Client
+	timeout time.Duration // the longest a CreateMultipartUpload may take once ctx is done
 
 	mu        sync.Mutex
 	uploadID  string // "" until a CreateMultipartUpload succeeded
@@ -42,12 +46,26 @@ type tracker struct {
 	abortErr  error  // the last abort's failure
 }
 
+// CreateMultipartUpload is sent with a context that ctx's cancellation
+// does not cut short (bounded by t.timeout): a request cut after S3 has
+// created the upload would lose its ID, and the upload would be left
+// behind with nothing to abort it. When ctx is done by the time the
+// answer comes, the upload is recorded, to be aborted, and ctx's error
+// returned.
 func (t *tracker) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, opts ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
-	out, err := t.Client.CreateMultipartUpload(ctx, in, opts...)
+	if err := sluice.ContextError(ctx); err != nil {
+		return nil, err // not sent
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.timeout)
+	defer cancel()
+	out, err := t.Client.CreateMultipartUpload(cctx, in, opts...)
 	if err == nil && out != nil && out.UploadId != nil {
 		t.mu.Lock()
 		t.uploadID = *out.UploadId
 		t.mu.Unlock()
+	}
+	if cerr := sluice.ContextError(ctx); cerr != nil {
+		return nil, cerr
 	}
 	return out, err
 }

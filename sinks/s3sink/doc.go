@@ -60,12 +60,14 @@
 // that fails too, the error says so and names the upload, for the caller
 // to abort.
 //
-// Two multipart uploads cannot be aborted by Upload: one whose
-// CreateMultipartUpload reached S3 but whose answer did not come back
-// (the connection lost, or ctx canceled, at that instant), whose ID
-// Upload never learns; and one of a process that is killed. A lifecycle
-// rule on the bucket with AbortIncompleteMultipartUpload is the backstop
-// for those.
+// A cancellation does not cut a CreateMultipartUpload short: its answer,
+// with the ID of the upload to abort, is awaited (for at most
+// AbortTimeout). Two multipart uploads cannot be aborted by Upload: one
+// whose CreateMultipartUpload reached S3 but whose answer did not come
+// back (the connection lost, or AbortTimeout passed, at that instant),
+// whose ID Upload never learns; and one of a process that is killed. A
+// lifecycle rule on the bucket with AbortIncompleteMultipartUpload is the
+// backstop for those.
 //
 // # Per-item objects
 //

@@ -198,7 +198,7 @@ func target(in *s3.PutObjectInput) string {
 // callers add. noun names b's source in the error.
 func upload(ctx context.Context, client Client, in *transfermanager.UploadObjectInput, b *body, cfg config, noun string) (UploadResult, error) {
 	defer b.close()
-	t := &tracker{Client: client}
+	t := &tracker{Client: client, timeout: cfg.abortTimeout}
 	in.Body = b
 	tm := transfermanager.New(t, func(o *transfermanager.Options) {
 		o.PartSizeBytes = cfg.partSize
