@@ -94,3 +94,53 @@ func drain(ctx context.Context, out *[]Event, yield func(Event, error) bool) boo
 	}
 	return true
 }
+
+// A queue holds the events ready to report, in order, as both modes make
+// them: through the filters and, with Options.Debounce, the debouncer.
+type queue struct {
+	opts *Options
+	out  []Event
+	deb  *debouncer
+}
+
+func newQueue(opts *Options) queue {
+	q := queue{opts: opts}
+	if d := opts.debounce(); d > 0 {
+		q.deb = newDebouncer(d)
+	}
+	return q
+}
+
+// emit reports e, through the filters and the debouncer.
+func (q *queue) emit(e Event) {
+	if !q.opts.keep(e) {
+		return
+	}
+	if q.deb != nil {
+		q.deb.add(e)
+		return
+	}
+	q.out = append(q.out, e)
+}
+
+// rescan reports a Rescan of dir after every event held by the debouncer.
+func (q *queue) rescan(dir string, reason error) {
+	if q.deb != nil {
+		q.out = q.deb.flush(q.out)
+	}
+	q.out = append(q.out, Event{Path: dir, Op: Rescan, Reason: reason})
+}
+
+// fail reports every event held, then err, which ends the watch; it stops
+// early when ctx is done or the consumer has gone.
+func (q *queue) fail(ctx context.Context, yield func(Event, error) bool, err error) {
+	if q.deb != nil {
+		q.out = q.deb.flush(q.out)
+	}
+	for _, e := range q.out {
+		if ctx.Err() != nil || !yield(e, nil) {
+			return
+		}
+	}
+	yield(Event{}, err)
+}

@@ -15,12 +15,10 @@ import (
 type poller struct {
 	root     string
 	rootInfo os.FileInfo
-	opts     *Options
+	queue
 	interval time.Duration
 	state    snapshot
 	bad      map[string]error // directories that could not be listed
-	out      []Event
-	deb      *debouncer
 	closed   bool
 }
 
@@ -29,10 +27,7 @@ type poller struct {
 // reported at the next walk.
 func openPoll(root string, fi os.FileInfo, opts *Options) *poller {
 	openWatchers.Add(1)
-	w := &poller{root: root, rootInfo: fi, opts: opts, interval: opts.Poll, bad: map[string]error{}}
-	if d := opts.debounce(); d > 0 {
-		w.deb = newDebouncer(d)
-	}
+	w := &poller{root: root, rootInfo: fi, queue: newQueue(opts), interval: opts.Poll, bad: map[string]error{}}
 	state, bad := scan(root, opts, nil, nil)
 	w.state = state
 	if opts.existing() {
@@ -86,24 +81,6 @@ func (w *poller) poll() error {
 	return nil
 }
 
-func (w *poller) emit(e Event) {
-	if !w.opts.keep(e) {
-		return
-	}
-	if w.deb != nil {
-		w.deb.add(e)
-		return
-	}
-	w.out = append(w.out, e)
-}
-
-func (w *poller) rescan(dir string, reason error) {
-	if w.deb != nil {
-		w.out = w.deb.flush(w.out)
-	}
-	w.out = append(w.out, Event{Path: dir, Op: Rescan, Reason: reason})
-}
-
 // run reports the events until ctx is done or the root is gone.
 func (w *poller) run(ctx context.Context, yield func(Event, error) bool) {
 	defer w.close()
@@ -119,15 +96,7 @@ func (w *poller) run(ctx context.Context, yield func(Event, error) bool) {
 			return
 		case <-tick.C:
 			if err := w.poll(); err != nil {
-				if w.deb != nil {
-					w.out = w.deb.flush(w.out)
-				}
-				for _, e := range w.out {
-					if ctx.Err() != nil || !yield(e, nil) {
-						return
-					}
-				}
-				yield(Event{}, err)
+				w.fail(ctx, yield, err)
 				return
 			}
 		case <-w.deb.due():

@@ -24,7 +24,7 @@ var openWatchers atomic.Int64
 // every directory under root, and the events ready to report.
 type watcher struct {
 	root    string
-	opts    *Options
+	queue   // the events ready to report
 	fs      *fsnotify.Watcher
 	setup   bool            // in open: failures to watch are errors, not Rescans
 	watched map[string]bool // directories with a watch
@@ -41,8 +41,6 @@ type watcher struct {
 	// overflow lost.
 	known snapshot
 
-	out    []Event // ready to report, in order
-	deb    *debouncer
 	closed bool
 }
 
@@ -88,14 +86,11 @@ func openNotify(root string, opts *Options) (*watcher, error) {
 	openWatchers.Add(1)
 	w := &watcher{
 		root:    root,
-		opts:    opts,
+		queue:   newQueue(opts),
 		fs:      fw,
 		setup:   true,
 		watched: map[string]bool{},
 		listed:  map[string]map[string]os.FileInfo{},
-	}
-	if d := opts.debounce(); d > 0 {
-		w.deb = newDebouncer(d)
 	}
 	if err := w.addTree(root, opts.existing()); err != nil {
 		w.close()
@@ -323,26 +318,6 @@ func (w *watcher) autoRescan() {
 	w.rescan(w.root, fmt.Errorf("%w; %w", ErrRescanned, overflowError()))
 }
 
-// emit reports e, through the filters and the debouncer.
-func (w *watcher) emit(e Event) {
-	if !w.opts.keep(e) {
-		return
-	}
-	if w.deb != nil {
-		w.deb.add(e)
-		return
-	}
-	w.out = append(w.out, e)
-}
-
-// rescan reports a Rescan of dir after every event held by the debouncer.
-func (w *watcher) rescan(dir string, reason error) {
-	if w.deb != nil {
-		w.out = w.deb.flush(w.out)
-	}
-	w.out = append(w.out, Event{Path: dir, Op: Rescan, Reason: reason})
-}
-
 func convert(op fsnotify.Op) Op {
 	var o Op
 	for _, m := range []struct {
@@ -360,17 +335,7 @@ func convert(op fsnotify.Op) Op {
 // the watcher on return.
 func (w *watcher) run(ctx context.Context, yield func(Event, error) bool) {
 	defer w.close()
-	fail := func(err error) {
-		if w.deb != nil {
-			w.out = w.deb.flush(w.out)
-		}
-		for _, e := range w.out {
-			if ctx.Err() != nil || !yield(e, nil) {
-				return
-			}
-		}
-		yield(Event{}, err)
-	}
+	fail := func(err error) { w.fail(ctx, yield, err) }
 	for {
 		if !drain(ctx, &w.out, yield) {
 			return
