@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/sluice-go/sluice/internal/testenv"
 	"github.com/sluice-go/sluice/internal/testenv/pgenv"
 	"github.com/sluice-go/sluice/internal/testenv/s3env"
@@ -105,7 +103,7 @@ func TestKill(t *testing.T) {
 			if status := child.ProcessState.String(); status != "signal: killed" {
 				t.Fatalf("loader: %s\n%s", status, child.stderr.String())
 			}
-			waitBackends(t, conn)
+			pgenv.WaitAlone(t, conn)
 		}
 		rows, cursor := tableState(t, conn, cfg)
 		after := checkUpTo(t, rows, full, cursor)
@@ -136,29 +134,6 @@ func TestKill(t *testing.T) {
 	}
 	t.Logf("%d kills mid-load over %d loads (%d ended before their kill); %.0f objects/s",
 		landed, round, finished, float64(loaded)/took.Seconds())
-}
-
-// waitBackends waits until the database has no session but conn's: until
-// PostgreSQL has ended the session of a killed loader, and so its
-// transaction, which a restarted loader must not run beside (a COMMIT it
-// sent just before the kill may still land).
-func waitBackends(t *testing.T, conn *pgx.Conn) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		var n int
-		err := conn.QueryRow(context.Background(),
-			"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").Scan(&n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sessions of killed loaders still open", n)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 type loaderProc struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/internal/testenv/pgenv"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 )
 
@@ -90,7 +91,7 @@ func TestCrash(t *testing.T) {
 		if status := child.ProcessState.String(); status != "signal: killed" {
 			t.Fatalf("child: %s\n%s", status, child.stderr.String())
 		}
-		db.waitBackends(t)
+		pgenv.WaitAlone(t, db.conn)
 		after := db.crashState(t, table)
 		if after < before {
 			t.Fatalf("kill %d: the checkpoint went back from %d to %d rows", attempt, before, after)
@@ -153,28 +154,6 @@ func (db *testDB) checkComplete(t *testing.T, table string) {
 	t.Helper()
 	if n := db.crashState(t, table); n != crashRows {
 		t.Fatalf("%s holds %d rows after a complete load, want %d", table, n, crashRows)
-	}
-}
-
-// waitBackends waits until the database has no session but db.conn: until
-// PostgreSQL has ended the session of a killed child, and so its
-// transaction, which a restarted child must not run beside.
-func (db *testDB) waitBackends(t *testing.T) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		var n int
-		err := db.conn.QueryRow(context.Background(),
-			"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").Scan(&n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sessions of killed children still open", n)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

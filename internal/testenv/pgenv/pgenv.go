@@ -87,3 +87,27 @@ func withDatabase(dsn, name string) (string, error) {
 	// key=value form: a later setting overrides an earlier one.
 	return dsn + " dbname=" + name, nil
 }
+
+// WaitAlone waits until conn's database has no session but conn's own,
+// and fails tb if that takes more than 30 seconds. A test that killed a
+// process using the database calls it before starting another: until
+// PostgreSQL has noticed the kill and ended the session, its transaction,
+// and a COMMIT sent just before the kill, may still land.
+func WaitAlone(tb testing.TB, conn *pgx.Conn) {
+	tb.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var n int
+		err := conn.QueryRow(context.Background(),
+			"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").Scan(&n)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d sessions of killed processes still open after 30s", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
