@@ -87,9 +87,11 @@ func TestBurst(t *testing.T) {
 	t.Logf("%d paths reported, %d more than once", len(seen), dups)
 }
 
-// TestOverflow fills the kernel's event queue while the consumer does not
-// read, then reads slowly: the loss must be reported as a Rescan.
-func TestOverflow(t *testing.T) {
+// overflowable returns the size of the kernel's inotify event queue
+// (fs.inotify.max_queued_events), and skips t if it is too large to fill
+// in a test.
+func overflowable(t *testing.T) int {
+	t.Helper()
 	max := 16384
 	if b, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events"); err == nil {
 		fmt.Sscan(string(b), &max)
@@ -97,6 +99,13 @@ func TestOverflow(t *testing.T) {
 	if max > 200000 {
 		t.Skipf("fs.inotify.max_queued_events is %d: too large to overflow in a test", max)
 	}
+	return max
+}
+
+// TestOverflow fills the kernel's event queue while the consumer does not
+// read, then reads slowly: the loss must be reported as a Rescan.
+func TestOverflow(t *testing.T) {
+	max := overflowable(t)
 	root := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -129,13 +138,7 @@ func TestOverflow(t *testing.T) {
 // file has been reported as Create, by an event or by the walk; the files
 // created after it are reported too.
 func TestAutoRescan(t *testing.T) {
-	max := 16384
-	if b, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events"); err == nil {
-		fmt.Sscan(string(b), &max)
-	}
-	if max > 200000 {
-		t.Skipf("fs.inotify.max_queued_events is %d: too large to overflow in a test", max)
-	}
+	max := overflowable(t)
 	root := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
