@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"io/fs"
 	"iter"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/sluice-go/sluice/internal/testenv"
 	"github.com/sluice-go/sluice/internal/testenv/s3env"
 )
 
@@ -83,12 +87,17 @@ func failAfter(seed uint64, size int64, err error, sizes ...int) iter.Seq2[[]byt
 type s3Bucket struct {
 	name string
 	c    *s3.Client
+	root string // the gateway's directory of the bucket, or "" if not known
 }
 
 func newBucket(t testing.TB) *s3Bucket {
 	t.Helper()
 	c := s3env.Client(t)
-	return &s3Bucket{name: s3env.NewBucket(t, c), c: c}
+	b := &s3Bucket{name: s3env.NewBucket(t, c), c: c}
+	if root := testenv.S3(t).Root; root != "" {
+		b.root = filepath.Join(root, b.name)
+	}
+	return b
 }
 
 func (b *s3Bucket) input(key string) *s3.PutObjectInput {
@@ -179,9 +188,42 @@ func (b *s3Bucket) noneLeft(t testing.TB, key string) {
 	if ids := b.uploads(t); len(ids) > 0 {
 		t.Errorf("multipart uploads left behind: %q", ids)
 	}
+	if dirs := b.uploadDirs(t); len(dirs) > 0 {
+		t.Errorf("multipart uploads left behind, unlisted: %q", dirs)
+	}
 	if b.exists(t, key) {
 		t.Errorf("object %s exists after a failed upload", key)
 	}
+}
+
+// uploadDirs returns the directories of the multipart uploads that the
+// gateway's posix backend holds for the bucket, "<key hash>/<upload ID>",
+// when its directory is known. A part that ends after the abort of its
+// upload makes such a directory again, which ListMultipartUploads does not
+// show (the key it names is gone with the abort), though its bytes stay.
+func (b *s3Bucket) uploadDirs(t testing.TB) []string {
+	t.Helper()
+	if b.root == "" {
+		return nil
+	}
+	objs, err := os.ReadDir(filepath.Join(b.root, ".sgwtmp", "multipart"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, o := range objs {
+		ups, err := os.ReadDir(filepath.Join(b.root, ".sgwtmp", "multipart", o.Name()))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		for _, u := range ups {
+			dirs = append(dirs, o.Name()[:8]+"…/"+u.Name())
+		}
+	}
+	return dirs
 }
 
 // ctxFor returns a context for the test's own requests, which outlive a
