@@ -3,8 +3,10 @@ package s3sink_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -87,7 +89,8 @@ func TestAbortRetriesExhausted(t *testing.T) {
 }
 
 // Cancelling ctx while a part is being sent aborts the upload, with a
-// context that is not the canceled one.
+// context that is not the canceled one, once the part has ended or, as
+// here, where S3 never answers it, after AbortTimeout.
 func TestAbortCancelledInFlight(t *testing.T) {
 	hang := &fault{op: "UploadPart", nth: 2, started: make(chan struct{})}
 	c, _ := faultyClient(t, hang)
@@ -98,7 +101,7 @@ func TestAbortCancelledInFlight(t *testing.T) {
 		cancel()
 	}()
 	key := "in-flight"
-	_, err := s3sink.Upload(ctx, c, b.input(key), data(8, 40*mib), &s3sink.UploadOptions{PartSize: 5 * mib, Concurrency: 2})
+	_, err := s3sink.Upload(ctx, c, b.input(key), data(8, 40*mib), &s3sink.UploadOptions{PartSize: 5 * mib, Concurrency: 2, AbortTimeout: time.Second})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "(nothing written: multipart upload ") {
 		t.Fatalf("Upload = %v, want context.Canceled, multipart upload aborted", err)
 	}
@@ -243,5 +246,54 @@ func TestAbortCancelDuringCreate(t *testing.T) {
 		t.Fatalf("Upload = %v, want context.Canceled", err)
 	}
 	t.Log(err)
+	b.noneLeft(t, key)
+}
+
+// When ListParts cannot tell whether the aborted upload is gone, the error
+// says so and names the upload.
+func TestAbortUnconfirmed(t *testing.T) {
+	c, ft := faultyClient(t, &fault{op: "ListParts", code: "AccessDenied"})
+	b := newBucket(t)
+	key := "unconfirmed"
+	boom := errors.New("boom")
+	_, err := s3sink.Upload(t.Context(), c, b.input(key), failAfter(9, 12*mib, boom), &s3sink.UploadOptions{PartSize: 5 * mib})
+	var ae smithy.APIError
+	if !errors.Is(err, boom) || !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" ||
+		!strings.Contains(err.Error(), " left behind, aborted, but ListParts could not confirm that it is gone: ") {
+		t.Errorf("Upload = %v\nwant boom, and the upload left behind, not confirmed gone, with ListParts' AccessDenied", err)
+	}
+	if n := ft.count("AbortMultipartUpload"); n != 1 {
+		t.Errorf("%d AbortMultipartUpload requests, want 1", n)
+	}
+	b.noneLeft(t, key) // it was aborted, all the same
+}
+
+// An upload that every abort leaves in place (a server that answers the
+// abort, and does not abort) is reported left behind when AbortTimeout
+// ends, with the number of aborts sent.
+func TestAbortStillThere(t *testing.T) {
+	c, ft := faultyClient(t, &fault{op: "AbortMultipartUpload", ok: true})
+	b := newBucket(t)
+	key := "still-there"
+	boom := errors.New("boom")
+	_, err := s3sink.Upload(t.Context(), c, b.input(key), failAfter(9, 12*mib, boom), &s3sink.UploadOptions{PartSize: 5 * mib, AbortTimeout: time.Second})
+	ids := b.uploads(t)
+	if len(ids) != 1 {
+		t.Fatalf("multipart uploads left: %q, want the one the aborts did not abort", ids)
+	}
+	id := strings.TrimPrefix(ids[0], key+" ")
+	aborts := ft.count("AbortMultipartUpload")
+	want := fmt.Sprintf("(multipart upload %s left behind, still there after %d aborts)", id, aborts-1)
+	if !errors.Is(err, boom) || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("Upload = %v\nwant boom, and …%s", err, want)
+	}
+	if aborts < 3 || ft.count("ListParts") < aborts-1 {
+		t.Errorf("%d AbortMultipartUpload and %d ListParts requests; want aborts again after each ListParts", aborts, ft.count("ListParts"))
+	}
+	if _, err := b.c.AbortMultipartUpload(ctxFor(t), &s3.AbortMultipartUploadInput{
+		Bucket: aws.String(b.name), Key: aws.String(key), UploadId: aws.String(id),
+	}); err != nil {
+		t.Errorf("AbortMultipartUpload: %v", err)
+	}
 	b.noneLeft(t, key)
 }

@@ -26,6 +26,7 @@ type fault struct {
 	every int    // or every every-th request of op
 	code  string // the S3 error code to answer with, or "" to hang
 	reset bool   // or fail it as a connection reset by the server
+	ok    bool   // or answer 204 No Content, as if it succeeded
 
 	// started, if not nil, is closed when a request the fault applies to
 	// arrives.
@@ -86,6 +87,18 @@ func (ft *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			io.Copy(io.Discard, req.Body)
 			req.Body.Close()
+		}
+		if f.ok {
+			return &http.Response{
+				Status:     "204 No Content",
+				StatusCode: http.StatusNoContent,
+				Proto:      "HTTP/1.1",
+				ProtoMajor: 1,
+				ProtoMinor: 1,
+				Header:     http.Header{},
+				Body:       http.NoBody,
+				Request:    req,
+			}, nil
 		}
 		if f.reset {
 			return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}

@@ -49,10 +49,13 @@ type UploadOptions struct {
 	// which is read before the upload knows whether it is multipart.
 	Concurrency int
 
-	// AbortTimeout bounds the abort of a multipart upload that failed or
-	// was canceled, which runs with a context that is not canceled (ctx's
-	// values, not its cancellation or deadline), so that a canceled
-	// upload is still aborted. Zero means 30 seconds.
+	// AbortTimeout bounds each step of the end of a multipart upload that
+	// failed or was canceled (see the package documentation): the wait
+	// for the part requests in flight once ctx is done, the abort, and
+	// the confirmation that the upload is gone, which run with a context
+	// that is not canceled (ctx's values, not its cancellation or
+	// deadline), so that a canceled upload is still aborted. Zero means
+	// 30 seconds.
 	AbortTimeout time.Duration
 }
 
@@ -219,17 +222,12 @@ func upload(ctx context.Context, client Client, in *transfermanager.UploadObject
 		}, nil
 	}
 
-	id, ended, completed, abortErr := t.state()
-	if id != "" && !ended {
+	id, completed, _, _ := t.state()
+	var leftErr error // why the multipart upload may be left behind
+	if id != "" && !completed {
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.abortTimeout)
-		t.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
-			Bucket:              in.Bucket,
-			Key:                 in.Key,
-			UploadId:            aws.String(id),
-			ExpectedBucketOwner: in.ExpectedBucketOwner,
-		})
+		leftErr = t.abortAll(actx, in)
 		cancel()
-		id, ended, completed, abortErr = t.state()
 	}
 	if b.panicked {
 		panic(b.panicV) // raised again here, its upload aborted
@@ -257,9 +255,9 @@ func upload(ctx context.Context, client Client, in *transfermanager.UploadObject
 		// Not seen: the transfer manager completes only an upload
 		// that has read its body to the end without an error.
 		return UploadResult{}, fmt.Errorf("%w (multipart upload %s completed nonetheless)", cause, id)
-	case ended:
+	case leftErr == nil:
 		return UploadResult{}, fmt.Errorf("%w (nothing written: multipart upload %s aborted)", cause, id)
 	default:
-		return UploadResult{}, fmt.Errorf("%w (multipart upload %s left behind, could not be aborted: %w)", cause, id, abortErr)
+		return UploadResult{}, fmt.Errorf("%w (multipart upload %s left behind, %w)", cause, id, leftErr)
 	}
 }
