@@ -26,7 +26,15 @@ type place struct {
 	ID     fileID `json:"id"`
 	Off    int64  `json:"off"`
 	Cursor string `json:"cursor"`
+
+	// tail is the last bytes before Off (up to tailSize), which a file
+	// claiming this place by its inode must have there too: an inode
+	// freed by a file replaced or removed is soon given to a new file.
+	tail string
 }
+
+// tailSize is how many bytes before its offset a place remembers.
+const tailSize = 16
 
 // An item is what the lines stream carries: a line of a file, read up to
 // place, or, without a line, a change of the file's place alone (read
@@ -128,8 +136,14 @@ func (t *tailer) tail(ctx context.Context, rel string, yield func(item, error) b
 	if p == nil || p.ID != id {
 		// Seen for the first time, or replaced by another file.
 		replaced := p != nil
+		if replaced {
+			// The file this name held may have been renamed, by an
+			// event not yet handled (this one is older than the
+			// rename): keep its place for its new name.
+			t.moved = append(t.moved, moved{*p, t.events})
+		}
 		var claimed bool
-		p, claimed = t.claim(ctx, rel, id)
+		p, claimed = t.claim(ctx, rel, id, f)
 		t.files[rel] = p
 		if (replaced || claimed) && !yield(item{file: rel, place: *p}, nil) {
 			return false
@@ -183,6 +197,7 @@ func (t *tailer) scan(ctx context.Context, f *os.File, rel string, p *place, yie
 		}
 		p.Off = tok.Offset + int64(len(tok.Bytes)) + 1
 		p.Cursor = tok.Cursor()
+		p.tail = tailOf(p.tail, tok.Bytes)
 		text := string(bytes.TrimSuffix(tok.Bytes, []byte{'\r'}))
 		if !yield(item{file: rel, text: text, line: true, place: *p}, nil) {
 			return false, false
@@ -191,12 +206,40 @@ func (t *tailer) scan(ctx context.Context, f *os.File, rel string, p *place, yie
 	return true, false
 }
 
-// claim returns the place of the file rel, not known under that name,
+// tailOf returns the last tailSize bytes of prev, line and "\n": the
+// tail of a place moved past line.
+func tailOf(prev string, line []byte) string {
+	const keep = tailSize - 1 // bytes before the "\n"
+	var b [tailSize]byte
+	n := 0
+	if len(line) >= keep {
+		n = copy(b[:], line[len(line)-keep:])
+	} else {
+		prev = prev[max(0, len(prev)-(keep-len(line))):]
+		n = copy(b[:], prev)
+		n += copy(b[n:], line)
+	}
+	b[n] = '\n'
+	return string(b[:n+1])
+}
+
+// in reports whether f holds p's tail just before p's offset.
+func (p place) in(f *os.File) bool {
+	if p.tail == "" {
+		return true
+	}
+	b := make([]byte, len(p.tail))
+	_, err := f.ReadAt(b, p.Off-int64(len(b)))
+	return err == nil && string(b) == p.tail
+}
+
+// claim returns the place of the file rel, f, not known under that name,
 // whose identity is id: the place of a file just renamed away with that
-// identity (claimed), or the place saved in the store, or the start.
-func (t *tailer) claim(ctx context.Context, rel string, id fileID) (p *place, claimed bool) {
+// identity and the same bytes before its place (claimed), or the place
+// saved in the store, or the start.
+func (t *tailer) claim(ctx context.Context, rel string, id fileID, f *os.File) (p *place, claimed bool) {
 	for i := len(t.moved) - 1; i >= 0; i-- {
-		if m := t.moved[i]; m.ID == id && t.events-m.event <= movedEvents {
+		if m := t.moved[i]; m.ID == id && t.events-m.event <= movedEvents && m.in(f) {
 			t.moved = slices.Delete(t.moved, i, i+1)
 			return &m.place, true
 		}
