@@ -141,6 +141,19 @@ func BenchmarkBatched(b *testing.B) {
 			}
 			sink = sum
 		})
+		b.Run("src="+src.name+"/impl=StreamBatches", func(b *testing.B) {
+			ch, stop := sluice.StreamBatches(ctx, func(context.Context) iter.Seq2[int, error] { return src.seq(b.N) }, nil)
+			sum := 0
+			for batch := range ch {
+				for _, v := range batch {
+					sum += v
+				}
+			}
+			if err := stop(); err != nil {
+				b.Fatal(err)
+			}
+			sink = sum
+		})
 	}
 }
 

@@ -58,7 +58,7 @@ func bridge[V any](r *run, out chan<- V, streams <-chan iter.Seq2[V, error]) {
 			r.fail(errNilSeq)
 			return
 		}
-		produce(r, out, seq)
+		produce(r, out, seq, nil)
 		if r.ctx.Err() != nil {
 			// The part failed (fail cancels the run) or the run was
 			// canceled: either way the stream ends here, with an error.

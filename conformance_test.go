@@ -204,6 +204,36 @@ func rootSources() []namedSource {
 		}})
 	}
 
+	// StreamBatches, read back value by value through FromStream and
+	// Unbatch, with batches smaller than the source so that some are
+	// sent by the timer.
+	{
+		s := &ints{n: n}
+		opts := &sluice.StreamOptions{BatchSize: 5, BatchWait: time.Millisecond}
+		unbatched := func(f func(ctx context.Context) iter.Seq2[int, error]) func(ctx context.Context) iter.Seq2[int, error] {
+			return func(ctx context.Context) iter.Seq2[int, error] {
+				return lazy(func() iter.Seq2[int, error] {
+					return sluice.Unbatch(sluice.FromStream(sluice.StreamBatches(ctx, f, opts)))
+				})
+			}
+		}
+		out = append(out, namedSource{"StreamBatches", conformance.Source[int]{
+			All:  unbatched(s.all),
+			Want: s.want(),
+			Fail: func(ctx context.Context, k int, err error) iter.Seq2[int, error] {
+				return unbatched(func(ctx context.Context) iter.Seq2[int, error] { return s.fail(ctx, k, err) })(ctx)
+			},
+			Stall: func(ctx context.Context, k int) iter.Seq2[int, error] {
+				return unbatched(func(ctx context.Context) iter.Seq2[int, error] { return s.stall(ctx, k) })(ctx)
+			},
+			Cursor: cursor,
+			After: func(ctx context.Context, c string) iter.Seq2[int, error] {
+				return unbatched(func(ctx context.Context) iter.Seq2[int, error] { return s.after(ctx, c) })(ctx)
+			},
+			Open: func() int { return int(s.open.Load()) },
+		}})
+	}
+
 	// Batch and Unbatch, round trip.
 	{
 		s := &ints{n: n}

@@ -10,9 +10,10 @@
 //	func Stream(ctx context.Context, <source>, opts *Options) (<-chan V, func() error)
 //
 // This package holds what they share: [Stream], which turns any iterator
-// into the channel form; [FromStream], which turns a channel back into an
-// iterator; [Batch], [Concat] and [Flatten] on iterators; and the channel
-// stages [Merge], [Tee], [Bridge] and [Buffer]. It depends only on the
+// into the channel form, and [StreamBatches], its batched twin; [FromStream],
+// which turns a channel back into an iterator; [Batch], [Concat] and
+// [Flatten] on iterators; and the channel stages [Merge], [Tee], [Bridge]
+// and [Buffer]. It depends only on the
 // standard library.
 //
 // # Iterators
@@ -53,9 +54,28 @@
 //
 // Every send selects on the context, so a producer whose consumer has gone
 // away exits as soon as the context is done or stop is called. Channels are
-// unbuffered unless [StreamOptions].Buffer says otherwise; a high-rate
-// source is better batched ([Batch]) than buffered, so one send carries
-// many values.
+// unbuffered unless [StreamOptions].Buffer says otherwise.
+//
+// A channel send costs a goroutine hand-off, hundreds of nanoseconds to
+// microseconds, far more than most sources spend on a value. A consumer
+// of many values reads them in batches: [StreamBatches] is the batched
+// channel form of any source's iterator, one send per batch of up to 256
+// values, and a batch that waits sent after 5ms, so that a source that
+// pauses holds nothing back; a source that makes its own batches offers
+// them through [StreamBatched] (scanner.Batches does).
+//
+//	batches, stop := sluice.StreamBatches(ctx, func(ctx context.Context) iter.Seq2[walkdir.Entry, error] {
+//		return walkdir.Dir(ctx, root, nil)
+//	}, nil)
+//	defer stop()
+//	for batch := range batches {
+//		for _, e := range batch {
+//			use(e)
+//		}
+//	}
+//	if err := stop(); err != nil {
+//		return err
+//	}
 //
 // # Cancellation
 //

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sluice-go/sluice"
 )
@@ -196,6 +197,35 @@ func ExampleObserver() {
 // StreamFunc builds the iterator with the stream's own context, so stop
 // reaches a source that is blocked inside its underlying API (here, a
 // source waiting for a message that never comes).
+// StreamBatches sends the values of a source in batches: a consumer of
+// many values pays one goroutine hand-off per batch.
+func ExampleStreamBatches() {
+	numbers := func(ctx context.Context) iter.Seq2[int, error] {
+		return func(yield func(int, error) bool) {
+			for i := range 10 {
+				if !yield(i, nil) {
+					return
+				}
+			}
+		}
+	}
+	// A batch is sent when full, or when its first value has waited
+	// BatchWait: an hour here, so that the batches are the same however
+	// loaded the machine.
+	batches, stop := sluice.StreamBatches(context.Background(), numbers, &sluice.StreamOptions{BatchSize: 4, BatchWait: time.Hour})
+	defer stop()
+	for batch := range batches {
+		fmt.Println(batch)
+	}
+	if err := stop(); err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// [0 1 2 3]
+	// [4 5 6 7]
+	// [8 9]
+}
+
 func ExampleStreamFunc() {
 	waitForever := func(ctx context.Context) iter.Seq2[string, error] {
 		return func(yield func(string, error) bool) {

@@ -32,12 +32,13 @@ type SendEvent struct {
 	Wait   time.Duration // how long the send blocked waiting for the consumer; 0 if it did not block
 	Len    int           // values in the channel's buffer right after the send
 	Cap    int           // the channel's capacity (0: unbuffered)
+	Values int           // the values the send carried: 1, or the length of a batch of StreamBatches
 }
 
 // An EndEvent describes the end of a stream.
 type EndEvent struct {
 	Stream   string        // StreamOptions.Name
-	Items    int64         // values sent
+	Items    int64         // values sent (those of each batch, for StreamBatches)
 	Duration time.Duration // from the start of the producer to its end
 	Reason   Reason
 	// Err is the terminal error: nil for Exhausted and Stopped; for

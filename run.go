@@ -194,11 +194,12 @@ func (r *run) stop() error {
 	return r.result
 }
 
-// send sends v on out unless the run's context is done first, and reports
-// whether it did; a send cut short records the context's error as the
-// run's, so a truncated stream always ends with an error. It is the one
-// place a stage blocks on its consumer.
-func send[V any](r *run, out chan<- V, done <-chan struct{}, v V) bool {
+// send sends v, which carries values values (1, or a batch's length), on
+// out unless the run's context is done first, and reports whether it did;
+// a send cut short records the context's error as the run's, so a
+// truncated stream always ends with an error. It is the one place a stage
+// blocks on its consumer.
+func send[V any](r *run, out chan<- V, done <-chan struct{}, v V, values int) bool {
 	if r.obs == nil {
 		// Try the send alone first: when the buffer has room it is the
 		// cheaper select, and it measurably lowers the per-item cost of
@@ -229,7 +230,7 @@ func send[V any](r *run, out chan<- V, done <-chan struct{}, v V) bool {
 			return false
 		}
 	}
-	r.items.Add(1)
-	r.obs.Sent(SendEvent{Stream: r.name, Wait: wait, Len: len(out), Cap: cap(out)})
+	r.items.Add(int64(values))
+	r.obs.Sent(SendEvent{Stream: r.name, Wait: wait, Len: len(out), Cap: cap(out), Values: values})
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 )
 
 // StreamOptions configure the channel form of a stream. A nil
@@ -24,6 +25,29 @@ type StreamOptions struct {
 	// Observer, if not nil, hears each send and the end of the stream.
 	// A nil Observer costs one predictable branch per send.
 	Observer Observer
+
+	// BatchSize is the most values in one batch of [StreamBatches].
+	// Zero means DefaultBatchSize (256).
+	BatchSize int
+
+	// BatchWait is the longest the first value of a batch of
+	// [StreamBatches] waits for the batch to fill before it is sent
+	// anyway. Zero means DefaultBatchWait (5ms).
+	BatchWait time.Duration
+}
+
+func (o *StreamOptions) batchSize() int {
+	if o == nil || o.BatchSize == 0 {
+		return DefaultBatchSize
+	}
+	return o.BatchSize
+}
+
+func (o *StreamOptions) batchWait() time.Duration {
+	if o == nil || o.BatchWait == 0 {
+		return DefaultBatchWait
+	}
+	return o.BatchWait
 }
 
 func (o *StreamOptions) buffer() int {
@@ -35,8 +59,14 @@ func (o *StreamOptions) buffer() int {
 
 // check reports options that cannot be honoured.
 func (o *StreamOptions) check() error {
-	if o != nil && o.Buffer < 0 {
+	switch {
+	case o == nil:
+	case o.Buffer < 0:
 		return fmt.Errorf("sluice: StreamOptions.Buffer is %d, want 0 or more", o.Buffer)
+	case o.BatchSize < 0:
+		return fmt.Errorf("sluice: StreamOptions.BatchSize is %d, want 0 or more", o.BatchSize)
+	case o.BatchWait < 0:
+		return fmt.Errorf("sluice: StreamOptions.BatchWait is %v, want 0 or more", o.BatchWait)
 	}
 	return nil
 }
@@ -102,14 +132,42 @@ func StreamFunc[V any](ctx context.Context, f func(context.Context) iter.Seq2[V,
 	return out, r.stop
 }
 
+// StreamBatched is [StreamFunc] for an iterator whose values are batches:
+// it sends each batch as the iterator yields it, and its Observer hears,
+// in [SendEvent].Values and [EndEvent].Items, the values of the batches,
+// not the batches. It is how a source that makes its own batches writes
+// its batched channel form (scanner.Batches, whose batches follow its
+// reads, so that it needs no timer); for any other, [StreamBatches] makes
+// the batches.
+func StreamBatched[V any](ctx context.Context, f func(context.Context) iter.Seq2[[]V, error], opts *StreamOptions) (<-chan []V, func() error) {
+	out := make(chan []V, opts.buffer())
+	r := newRun(ctx, opts)
+	if err := opts.check(); err != nil || f == nil {
+		r.fail(cmp.Or(err, errNilSeq))
+		r.finish(func() { close(out) })
+		return out, r.stop
+	}
+	r.goLabeled(func() {
+		defer r.finish(func() { close(out) })
+		producePartN(r, out, f, func(b []V) int { return len(b) })
+	})
+	return out, r.stop
+}
+
 // producePart is the body of a producer goroutine given a constructor: it
 // builds the iterator with the run's context, so that stop and the run's
 // first error reach the source itself, and sends its values.
 func producePart[V any](r *run, out chan<- V, f func(context.Context) iter.Seq2[V, error]) {
+	producePartN(r, out, f, nil)
+}
+
+// producePartN is producePart, where count, if not nil, says how many
+// values each value of the iterator carries.
+func producePartN[V any](r *run, out chan<- V, f func(context.Context) iter.Seq2[V, error], count func(V) int) {
 	returned := false
 	defer r.guard(&returned)
 	if seq := f(r.ctx); seq != nil {
-		produce(r, out, seq)
+		produce(r, out, seq, count)
 	} else {
 		r.fail(errNilSeq)
 	}
@@ -117,8 +175,9 @@ func producePart[V any](r *run, out chan<- V, f func(context.Context) iter.Seq2[
 }
 
 // produce sends the values of seq on out until seq ends, fails, or the
-// run's context is done.
-func produce[V any](r *run, out chan<- V, seq iter.Seq2[V, error]) {
+// run's context is done. count, if not nil, says how many values each
+// value of seq carries.
+func produce[V any](r *run, out chan<- V, seq iter.Seq2[V, error], count func(V) int) {
 	done := r.ctx.Done()
 	stopped := false
 	seq(func(v V, err error) bool {
@@ -132,7 +191,11 @@ func produce[V any](r *run, out chan<- V, seq iter.Seq2[V, error]) {
 			stopped = true
 			return false
 		}
-		if !send(r, out, done, v) {
+		n := 1
+		if count != nil {
+			n = count(v)
+		}
+		if !send(r, out, done, v, n) {
 			stopped = true
 			return false
 		}

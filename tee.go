@@ -127,7 +127,7 @@ func (t *teeSender[V]) send(v V) bool {
 			len0 = max(len0, len(c)) // the fullest channel is the one that saturates
 			cap0 = cap(c)
 		}
-		t.r.obs.Sent(SendEvent{Stream: t.r.name, Wait: time.Since(t0), Len: len0, Cap: cap0})
+		t.r.obs.Sent(SendEvent{Stream: t.r.name, Wait: time.Since(t0), Len: len0, Cap: cap0, Values: 1})
 	}
 	return true
 }

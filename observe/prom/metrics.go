@@ -133,17 +133,18 @@ func New(reg prometheus.Registerer, opts *Options) (*Metrics, error) {
 	return m, nil
 }
 
-// Sent records one value sent: it counts the item in the histogram
-// bucket of the send's wait (the item count is the histogram's count) and
-// sets the buffer's saturation.
+// Sent records a send: it counts the values it carried (one, or a
+// batch's) in the histogram bucket of the send's wait (the item count is
+// the histogram's count) and sets the buffer's saturation.
 func (m *Metrics) Sent(e sluice.SendEvent) {
 	s := m.stream(e.Stream)
+	n := max(e.Values, 1)
 	i := m.zeroBucket
 	if e.Wait > 0 {
 		i = bucket(m.bounds, e.Wait.Seconds())
-		s.waitNanos.Add(int64(e.Wait))
+		s.waitNanos.Add(int64(n) * int64(e.Wait))
 	}
-	s.counts[i].Add(1)
+	s.counts[i].Add(uint64(n))
 	var sat float64
 	if e.Cap > 0 {
 		sat = float64(e.Len) / float64(e.Cap)

@@ -91,7 +91,15 @@ func TestStreams(t *testing.T) {
 	drain(ch, -1)
 	mustStop(t, "merge", stop, nil)
 
+	// Batches: 100 values in batches of 8, counted as values.
+	bch, bstop := sluice.StreamBatches(ctx, func(context.Context) iter.Seq2[int, error] { return ints(100, nil) },
+		&sluice.StreamOptions{Name: "batches", Observer: m, BatchSize: 8, BatchWait: time.Hour})
+	for range bch {
+	}
+	mustStop(t, "batches", bstop, nil)
+
 	wantItems := map[string]float64{
+		"stream=batches":    100,
 		"stream=unbuffered": 100,
 		"stream=buffered":   100,
 		"stream=three":      3,
@@ -136,6 +144,7 @@ func TestStreams(t *testing.T) {
 # HELP sluice_stream_ends_total Sluice streams ended, by reason: exhausted, stopped, canceled, deadline_exceeded or failed.
 # TYPE sluice_stream_ends_total counter
 sluice_stream_ends_total{reason="exhausted",stream=""} 1
+sluice_stream_ends_total{reason="exhausted",stream="batches"} 1
 sluice_stream_ends_total{reason="exhausted",stream="buffered"} 1
 sluice_stream_ends_total{reason="exhausted",stream="merge"} 1
 sluice_stream_ends_total{reason="exhausted",stream="three"} 1

@@ -37,7 +37,7 @@ func FileStream(ctx context.Context, path string, opts *Options) (<-chan Token, 
 // FileBatches is the batched channel form of [File]: as [Batches], for the
 // file at path.
 func FileBatches(ctx context.Context, path string, opts *Options) (<-chan []Token, func() error) {
-	return sluice.StreamFunc(ctx, func(sctx context.Context) iter.Seq2[[]Token, error] {
+	return sluice.StreamBatched(ctx, func(sctx context.Context) iter.Seq2[[]Token, error] {
 		return func(yield func([]Token, error) bool) {
 			withFile(sctx, path, yield, func(f *os.File) { scanBatches(sctx, f, opts, yield) })
 		}

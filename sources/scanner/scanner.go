@@ -57,7 +57,7 @@ func Stream(ctx context.Context, r io.Reader, opts *Options) (<-chan Token, func
 // keeping the token keeps alive. Keep a [Token.Clone] to keep a few tokens
 // of many batches.
 func Batches(ctx context.Context, r io.Reader, opts *Options) (<-chan []Token, func() error) {
-	return sluice.StreamFunc(ctx, func(sctx context.Context) iter.Seq2[[]Token, error] {
+	return sluice.StreamBatched(ctx, func(sctx context.Context) iter.Seq2[[]Token, error] {
 		return func(yield func([]Token, error) bool) { scanBatches(sctx, r, opts, yield) }
 	}, opts.streamOptions())
 }
