@@ -2,6 +2,7 @@ package sqlrows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -234,16 +235,61 @@ func keysetQueries(t Table, names []string, page int) (first, next string, extra
 	for i := range params {
 		params[i] = "$" + strconv.Itoa(len(t.Args)+i+1)
 	}
-	head := "SELECT " + sel + " FROM " + t.From
+	first, next = keysetRange(t, "SELECT "+sel+" FROM "+t.From, keys, params)
 	tail := " ORDER BY " + keys + " LIMIT " + strconv.Itoa(page)
+	return first + tail, next + tail, extra
+}
+
+// keysetRange returns head (a SELECT … FROM) restricted to the rows of
+// t's scan, from its start (first) and after a key (next), whose columns
+// are keys and the parameters of whose values are params.
+func keysetRange(t Table, head, keys string, params []string) (first, next string) {
 	// A row comparison, which PostgreSQL matches against an index on
 	// the key; each parameter takes its column's type from it.
 	beyond := "(" + keys + ") > (" + strings.Join(params, ", ") + ")"
 	if strings.TrimSpace(t.Where) == "" {
-		return head + tail, head + " WHERE " + beyond + tail, extra
+		return head, head + " WHERE " + beyond
 	}
 	where := " WHERE (" + t.Where + ")"
-	return head + where + tail, head + where + " AND " + beyond + tail, extra
+	return head + where, head + where + " AND " + beyond
+}
+
+// KeysetEstimate returns the number of rows the planner expects a Keyset
+// scan of t with opts (its After) to yield: an estimate from the table's
+// statistics, for a progress line or a plan, never a count. It asks
+// PostgreSQL to EXPLAIN the scan, which runs nothing.
+func KeysetEstimate(ctx context.Context, db Querier, t Table, opts *KeysetOptions) (int64, error) {
+	k, err := newKeyset(db, t, func(pgx.CollectableRow) (struct{}, error) { return struct{}{}, nil }, opts)
+	if err != nil {
+		return 0, err
+	}
+	keys := "(" + strings.Join(t.Key, "), (") + ")"
+	params := make([]string, len(t.Key))
+	for i := range params {
+		params[i] = "$" + strconv.Itoa(len(t.Args)+i+1)
+	}
+	first, next := keysetRange(t, "SELECT 1 FROM "+t.From, keys, params)
+	query, args := first, t.Args
+	if k.after != nil {
+		query, args = next, k.args
+	}
+	var plan []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	rows, err := db.Query(ctx, "EXPLAIN (FORMAT JSON) "+query, args...)
+	if err != nil {
+		return 0, queryError(ctx, query, err)
+	}
+	out, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return 0, queryError(ctx, query, err)
+	}
+	if err := json.Unmarshal(out, &plan); err != nil || len(plan) != 1 {
+		return 0, fmt.Errorf("sqlrows: keyset: reading the plan of %s: %v", query, err)
+	}
+	return int64(plan[0].Plan.Rows), nil
 }
 
 // setAfter makes the next page start after the key whose column texts

@@ -2,6 +2,7 @@ package sqlrows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -187,4 +188,50 @@ func (q *countingQuerier) Query(ctx context.Context, sql string, args ...any) (p
 		return nil, fmt.Errorf("a page query without LIMIT: %s", sql)
 	}
 	return q.db.Query(ctx, sql, args...)
+}
+
+// KeysetEstimate gives the planner's estimate of the rows a scan yields:
+// of the whole table, of what follows a cursor, of a Where. An estimate
+// from statistics is not a count, so the checks allow it a tenth either
+// way.
+func TestKeysetEstimate(t *testing.T) {
+	ctx := context.Background()
+	dsn := database(t, 20000)
+	pool := newPool(t, dsn)
+	if _, err := pool.Exec(ctx, "ANALYZE items"); err != nil {
+		t.Fatal(err)
+	}
+	table := sqlrows.Table{From: "items", Key: []string{"id"}}
+	var cursor string
+	for r, err := range sqlrows.Keyset(ctx, pool, table, pgx.RowToStructByPos[item], &sqlrows.KeysetOptions{PageSize: 5000}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Value.ID == 15000 {
+			cursor = r.Cursor()
+			break
+		}
+	}
+	near := func(got, want int64) bool { return got >= want*9/10 && got <= want*11/10 }
+	for _, tc := range []struct {
+		name  string
+		table sqlrows.Table
+		opts  *sqlrows.KeysetOptions
+		want  int64
+	}{
+		{"whole", table, nil, 20000},
+		{"after", table, &sqlrows.KeysetOptions{After: cursor}, 5000},
+		{"where", sqlrows.Table{From: "items", Where: "id <= $1", Args: []any{4000}, Key: []string{"id"}}, nil, 4000},
+	} {
+		got, err := sqlrows.KeysetEstimate(ctx, pool, tc.table, tc.opts)
+		if err != nil || !near(got, tc.want) {
+			t.Errorf("%s: KeysetEstimate = %d, %v; want about %d", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := sqlrows.KeysetEstimate(ctx, pool, table, &sqlrows.KeysetOptions{After: "v1:nonsense"}); !errors.Is(err, sqlrows.ErrBadCursor) {
+		t.Errorf("KeysetEstimate after a bad cursor = %v, want ErrBadCursor", err)
+	}
+	if _, err := sqlrows.KeysetEstimate(ctx, pool, sqlrows.Table{From: "missing", Key: []string{"id"}}, nil); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("KeysetEstimate of a missing table = %v, want an error naming it", err)
+	}
 }
