@@ -40,6 +40,21 @@
 // s3 ls the date, size and key, sql the values separated by tabs, watch the
 // operation and the path.
 //
+// Nothing is lost in the JSON. A string that is not valid UTF-8, which a
+// JSON string cannot hold (a file name in Latin-1, a line of a file in
+// another encoding), is printed as an object that carries its bytes in
+// base64, as ripgrep's JSON output does, in place of the string:
+//
+//	{"path":{"bytes":"L2RhdGEvY2Fm6S50eHQ="},"type":"file",…,"cursor":{"bytes":"djE6L2RhdGEvY2Fm6S50eHQ="}}
+//
+// base64 -d gives the bytes back (jq -r '.path.bytes' | base64 -d; not
+// jq's own @base64d, which replaces the bytes that are not UTF-8). A
+// cursor printed so is given to --after as its bytes:
+//
+//	sluice walk /data --after "$(jq -r '.cursor.bytes' last.json | base64 -d)"
+//
+// The text format prints the bytes as they are.
+//
 // The output is buffered: written when 64 KiB have accumulated, at least
 // every 100 ms, and at the end.
 //
@@ -84,15 +99,20 @@
 // # Progress and metrics
 //
 // When stderr is a terminal and stdout is not, sluice shows a progress
-// line on stderr: the values written, their rate and the time elapsed.
-// --progress shows it whatever stderr is. Otherwise sluice prints nothing
-// on stderr but its errors.
+// line on stderr. Where the size of the source is known, it shows the
+// fraction done, what is done of the whole, the rate and the time left,
+// as pv and rsync do: lines of a file counts its bytes, sql keyset the
+// rows against the planner's estimate (which a full read corrects at the
+// end). Elsewhere it shows the values written, their rate and the time
+// elapsed. --progress shows it whatever stderr is. Otherwise sluice
+// prints nothing on stderr but its errors.
 //
 // --metrics ADDR serves, for the length of the run, Prometheus metrics at
 // http://ADDR/metrics (package observe/prom: sluice_items_total,
 // sluice_send_wait_seconds, sluice_buffer_saturation,
 // sluice_stream_ends_total, labeled stream="walk" and so on after the
-// command, and the Go runtime's and the process's) and the profiles of
+// command, and the Go runtime's and the process's; the values travel from
+// the source in batches, and the metrics count values) and the profiles of
 // net/http/pprof at http://ADDR/debug/pprof/, where the goroutines of the
 // source carry the label sluice.stream. ADDR is host:port; with port 0
 // any free port is taken, and the address is printed on stderr.

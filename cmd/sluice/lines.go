@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/sluice-go/sluice/sources/scanner"
 )
@@ -26,9 +27,11 @@ Each line is
 
 	{"line":1,"offset":0,"text":"the line, without its newline","cursor":"…"}
 
-where offset is the byte offset of the line's start. Bytes that are not
-UTF-8 are printed as U+FFFD in JSON. A line longer than 1 MiB ends the run
-with an error. The text format prints the text.
+where offset is the byte offset of the line's start. A line that is not
+valid UTF-8, which a JSON string cannot hold, has its bytes in base64
+instead, {"text":{"bytes":"…"}}: nothing is lost. A line longer than 1 MiB
+ends the run with an error. The text format prints the bytes of the line as
+they are.
 
 Resuming the standard input (--after, --checkpoint) reads and discards it
 up to the cursor: give it the same input again.`
@@ -61,23 +64,37 @@ func runLines(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	opts := &scanner.Options{After: r.after, StreamOptions: r.streamOptions(), CloseOnCancel: true}
-	var ch <-chan scanner.Token
-	var stop func() error
+	var src stream[scanner.Token]
 	if file == "-" {
-		ch, stop = scanner.Stream(ctx, interruptible(e.stdin), opts)
+		r.showProgress(0, false)
+		src.batches, src.stop = scanner.Batches(ctx, interruptible(e.stdin), opts)
 	} else {
-		ch, stop = scanner.FileStream(ctx, file, opts)
+		// The progress of a file: its bytes.
+		var size int64
+		if fi, err := os.Stat(file); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+		r.showProgress(size, true)
+		src.batches, src.stop = scanner.FileBatches(ctx, file, opts)
 	}
-	return drive(ctx, r, ch, stop, linesRecord)
+	return drive(ctx, r, src, linesPrinter)
 }
 
-func linesRecord(t scanner.Token) record {
-	text := t.Text()
-	return record{
-		fields: []field{{"line", t.Line}, {"offset", t.Offset}, {"text", text}},
-		text:   text,
-		cursor: t.Cursor(),
-	}
+var linesPrinter = &printer[scanner.Token]{
+	json: func(b []byte, t scanner.Token) []byte {
+		b = appendField(b, "line")
+		b = strconv.AppendInt(b, t.Line, 10)
+		b = appendField(b, "offset")
+		b = strconv.AppendInt(b, t.Offset, 10)
+		b = appendField(b, "text")
+		return appendString(b, t.Bytes)
+	},
+	// The text format prints the bytes of the line as they are.
+	text:   func(b []byte, t scanner.Token) []byte { return append(b, t.Bytes...) },
+	cursor: scanner.Token.Cursor,
+	// Just after the line and its "\n" (a "\r" before it is not counted:
+	// close enough for a progress line).
+	pos: func(t scanner.Token) int64 { return t.Offset + int64(len(t.Bytes)) + 1 },
 }
 
 // interruptible returns a reader of r that a canceled scan can interrupt

@@ -55,3 +55,21 @@ func TestLinesInterrupt(t *testing.T) {
 	}
 	interruptAndResume(t, nil, full, "lines", file)
 }
+
+// The progress line of a file shows the fraction of its bytes done, the
+// rate and the time left, as pv does; of the standard input, whose size
+// is unknown, the count and the rate.
+func TestLinesProgress(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(file, []byte(strings.Repeat("a line of the file\n", 5000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runBin(t, "", nil, "lines", "--progress", "--format", "text", file)
+	if r.code != 0 || !strings.Contains(r.stderr, "lines 100%") || !strings.Contains(r.stderr, "/95 kB, ") || !strings.Contains(r.stderr, "B/s") {
+		t.Errorf("--progress of a file: exit code %d, stderr %q; want 100%%, the bytes done of 95 kB and a rate", r.code, r.stderr)
+	}
+	r = runBin(t, "x\ny\n", nil, "lines", "--progress", "-")
+	if r.code != 0 || !strings.Contains(r.stderr, "lines (2/-") || !strings.Contains(r.stderr, "items/s") {
+		t.Errorf("--progress of stdin: exit code %d, stderr %q; want the count and a rate", r.code, r.stderr)
+	}
+}

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"iter"
+	"sort"
 	"syscall"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/sluice-go/sluice"
 )
@@ -22,212 +18,127 @@ const (
 	saveInterval  = 250 * time.Millisecond // the shortest time between two checkpoint saves
 )
 
-// A record is one value of a source as sluice prints it.
-type record struct {
-	fields []field // the JSON object, in order, without the cursor
-	text   string  // the line of --format text
-	cursor string  // "" for a source without cursors
+// A printer says how the command prints the values of one source.
+type printer[V any] struct {
+	// json appends the fields of v's JSON object, "name":value joined by
+	// commas, without the braces and without the cursor.
+	json func(b []byte, v V) []byte
+
+	// text appends v's line of --format text, without its newline.
+	text func(b []byte, v V) []byte
+
+	// cursor returns v's cursor; nil for a source without cursors. In
+	// the text format it is called only for the cursors the run needs:
+	// of the last line written, when the checkpoint is saved or the run
+	// ends.
+	cursor func(v V) string
+
+	// pos, if not nil, returns how far the source has come with v, in
+	// the unit of the progress line's total (runner.total).
+	pos func(v V) int64
 }
 
-type field struct {
-	name  string
-	value any
+// An output writes the values of one run to stdout through a buffer, and
+// keeps the value of the last line that reached stdout in full: its
+// cursor is where the run resumes.
+type output[V any] struct {
+	r    *runner
+	p    *printer[V]
+	text bool
+
+	buf  []byte
+	ends []int // the offset in buf just after each line
+	vals []V   // the value of each line in buf
+
+	last    V // the value of the last line that reached stdout
+	hasLast bool
 }
 
-// A runner writes the records of one run to stdout and keeps track of
-// the cursor of the last line that reached it.
-type runner struct {
-	e     *env
-	name  string // the stream's name: the subcommand
-	ident string // the source, for checkpoints; "" when it has no cursors
-	flags *commonFlags
-
-	after string // where the run starts
-	done  bool   // the checkpoint says the source was read to its end
-
-	ckpt     *checkpointFile
-	saved    string // the cursor last saved to ckpt
-	lastSave time.Time
-
-	buf     bytes.Buffer
-	enc     *json.Encoder
-	pending []pendingLine // the lines in buf
-
-	written  string // cursor of the last line that reached stdout
-	lines    int64  // values received from the source
-	flushed  int64  // lines that reached stdout
-	shown    int64  // lines counted by the progress bar
-	bar      *progressbar.ProgressBar
-	observer sluice.Observer
-	metrics  *metricsServer
+func newOutput[V any](r *runner, p *printer[V]) *output[V] {
+	return &output[V]{r: r, p: p, text: r.flags.format == "text", buf: make([]byte, 0, flushSize+4096)}
 }
 
-type pendingLine struct {
-	end    int // offset in buf just after the line
-	cursor string
-}
-
-// start prepares a run of the source ident (for instance "walk /abs/dir";
-// "" for a source without cursors) named name: it resolves where the run
-// starts (--after, else --checkpoint), and starts the progress line and
-// the metrics server when asked. The caller must call close.
-func start(e *env, fs *flagSet, name, ident string) (*runner, error) {
-	r := &runner{e: e, name: name, ident: ident, flags: &fs.common}
-	r.enc = json.NewEncoder(&r.buf)
-	r.enc.SetEscapeHTML(false)
-	if ident == "" {
-		if err := fs.noCursor(name + " has no cursor"); err != nil {
-			return nil, err
-		}
-	}
-	if path := fs.common.checkpoint; path != "" {
-		ck, err := openCheckpoint(path, ident)
-		if err != nil {
-			return nil, err
-		}
-		r.ckpt = ck
-		r.after, r.done = ck.cursor, ck.done
-		r.saved = ck.cursor
-	}
-	if fs.common.after != "" {
-		// An explicit --after wins over the checkpoint, which then
-		// records the run from there.
-		r.after, r.done = fs.common.after, false
-	}
-	r.written = r.after
-	if fs.common.progress || (isTerminal(e.stderr) && !isTerminal(e.stdout)) {
-		r.bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(e.stderr),
-			progressbar.OptionSetDescription(name),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("items"),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionSetRenderBlankState(true),   // starts the clock of the rate
-			progressbar.OptionSetSpinnerChangeInterval(0), // no goroutine: drive renders it every flushInterval
-		)
-	}
-	if addr := fs.common.metrics; addr != "" {
-		m, err := startMetrics(addr)
-		if err != nil {
-			return nil, fmt.Errorf("--metrics %s: %w", addr, err)
-		}
-		r.metrics = m
-		r.observer = m.observer
-		if r.bar != nil || isAnyPort(addr) {
-			fmt.Fprintf(e.stderr, "sluice: serving http://%s/metrics and http://%s/debug/pprof/\n", m.addr, m.addr)
-		}
-	}
-	return r, nil
-}
-
-// streamOptions are the options of the source's channel.
-func (r *runner) streamOptions() sluice.StreamOptions {
-	return sluice.StreamOptions{Name: r.name, Observer: r.observer}
-}
-
-// close ends the progress line and stops the metrics server.
-func (r *runner) close() {
-	if r.bar != nil {
-		r.progress()
-		_ = r.bar.Exit()
-		fmt.Fprintln(r.e.stderr)
-	}
-	if r.metrics != nil {
-		r.metrics.close()
-	}
-}
-
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func (r *runner) progress() {
-	if r.bar != nil && r.flushed > r.shown {
-		_ = r.bar.Add64(r.flushed - r.shown)
-		r.shown = r.flushed
-	}
-}
-
-// write adds rec to the output buffer, and writes the buffer out when it
-// is full.
-func (r *runner) write(rec record) error {
-	if r.flags.format == "text" {
-		r.buf.WriteString(rec.text)
-		r.buf.WriteByte('\n')
+// write adds the line of v to the buffer, and writes the buffer out when
+// it is full.
+func (o *output[V]) write(v V) error {
+	if o.text {
+		o.buf = o.p.text(o.buf, v)
 	} else {
-		r.buf.WriteByte('{')
-		for i, f := range rec.fields {
-			if i > 0 {
-				r.buf.WriteByte(',')
-			}
-			r.encode(f.name)
-			r.buf.WriteByte(':')
-			r.encode(f.value)
+		o.buf = append(o.buf, '{')
+		o.buf = o.p.json(o.buf, v)
+		if o.p.cursor != nil {
+			o.buf = appendField(o.buf, "cursor")
+			o.buf = appendString(o.buf, o.p.cursor(v))
 		}
-		if r.ident != "" {
-			if len(rec.fields) > 0 {
-				r.buf.WriteByte(',')
-			}
-			r.buf.WriteString(`"cursor":`)
-			r.encode(rec.cursor)
-		}
-		r.buf.WriteString("}\n")
+		o.buf = append(o.buf, '}')
 	}
-	r.pending = append(r.pending, pendingLine{end: r.buf.Len(), cursor: rec.cursor})
-	r.lines++
-	if r.buf.Len() >= flushSize {
-		return r.flush()
+	o.buf = append(o.buf, '\n')
+	o.ends = append(o.ends, len(o.buf))
+	o.vals = append(o.vals, v)
+	if o.r.lines++; o.r.lines == 1 {
+		o.r.started(o.pos(v, 0))
+	}
+	if len(o.buf) >= flushSize {
+		return o.flush()
 	}
 	return nil
 }
 
-// encode appends the JSON of v, without the newline Encoder adds.
-func (r *runner) encode(v any) {
-	if err := r.enc.Encode(v); err != nil {
-		// Only a value of a type JSON cannot represent gets here
-		// (jsonValue converts those it knows): print it as text.
-		_ = r.enc.Encode(fmt.Sprint(v))
-	}
-	r.buf.Truncate(r.buf.Len() - 1)
-}
-
-// flush writes the buffer to stdout. The cursor of the last line that
-// reached stdout, even in a short write, becomes r.written.
-func (r *runner) flush() error {
-	if r.buf.Len() == 0 {
+// flush writes the buffer to stdout. The last line that reached stdout in
+// full, even in a short write, becomes o.last.
+func (o *output[V]) flush() error {
+	if len(o.buf) == 0 {
 		return nil
 	}
-	n, err := r.e.stdout.Write(r.buf.Bytes())
-	for _, p := range r.pending {
-		if p.end > n {
-			break
-		}
-		r.written = p.cursor
-		r.flushed++
+	n, err := o.r.e.stdout.Write(o.buf)
+	// The lines whose end is within the n bytes written.
+	k := sort.SearchInts(o.ends, n+1)
+	if k > 0 {
+		o.last, o.hasLast = o.vals[k-1], true
+		o.r.flushed += int64(k)
+		o.r.pos = o.pos(o.last, o.r.flushed)
 	}
-	r.buf.Reset()
-	r.pending = r.pending[:0]
+	clear(o.vals) // let go of what the values hold
+	o.buf, o.ends, o.vals = o.buf[:0], o.ends[:0], o.vals[:0]
 	if err != nil {
 		return &writeError{err}
 	}
-	if r.ckpt != nil && time.Since(r.lastSave) >= saveInterval {
-		return r.save(false)
+	if o.r.ckpt != nil && time.Since(o.r.lastSave) >= saveInterval {
+		return o.save(false)
 	}
 	return nil
 }
 
-// save records r.written in the checkpoint, and whether the source was
-// read to its end.
-func (r *runner) save(done bool) error {
-	if r.ckpt == nil || (r.written == r.saved && !done) {
+// pos returns how far the source has come with v, the line number n of
+// the run: the printer's pos, or n for a source whose progress is counted
+// in lines (rows, against a planner's estimate).
+func (o *output[V]) pos(v V, n int64) int64 {
+	if o.p.pos != nil {
+		return o.p.pos(v)
+	}
+	return n
+}
+
+// cursor returns the cursor of the last line that reached stdout, or
+// where the run started.
+func (o *output[V]) cursor() string {
+	if !o.hasLast || o.p.cursor == nil {
+		return o.r.after
+	}
+	return o.p.cursor(o.last)
+}
+
+// save records the cursor of the last line written in the checkpoint, and
+// whether the source was read to its end.
+func (o *output[V]) save(done bool) error {
+	r := o.r
+	if r.ckpt == nil || (r.flushed == r.savedAt && !done) {
 		return nil
 	}
-	if err := r.ckpt.save(r.written, done); err != nil {
+	if err := r.ckpt.save(o.cursor(), done); err != nil {
 		return err
 	}
-	r.saved, r.lastSave = r.written, time.Now()
+	r.savedAt, r.lastSave = r.flushed, time.Now()
 	return nil
 }
 
@@ -237,47 +148,79 @@ type writeError struct{ err error }
 func (e *writeError) Error() string { return "writing output: " + e.err.Error() }
 func (e *writeError) Unwrap() error { return e.err }
 
-// drive copies the values of a source's channel to stdout, converted by
-// conv, until the channel is closed, --limit is reached or ctx is done
-// (a signal), and calls stop. It returns nil for a complete run (or one
-// cut by --limit, or by a closed stdout pipe), an *interruptedError, or
-// the source's error.
-func drive[V any](ctx context.Context, r *runner, ch <-chan V, stop func() error, conv func(V) record) error {
-	defer stop()
+// A stream is the channel form of a source as drive reads it: batches of
+// values, or values one at a time (a source of few values, whose
+// channel form does setup before it returns, as watch does), and stop.
+type stream[V any] struct {
+	batches <-chan []V
+	values  <-chan V
+	stop    func() error
+}
+
+// streamBatches is the channel form the command reads a source of many
+// values through: batches (sluice.StreamBatches), so that it pays a
+// goroutine hand-off per batch, not per value.
+func streamBatches[V any](ctx context.Context, r *runner, f func(context.Context) iter.Seq2[V, error]) stream[V] {
+	so := r.streamOptions()
+	ch, stop := sluice.StreamBatches(ctx, f, &so)
+	return stream[V]{batches: ch, stop: stop}
+}
+
+// drive copies the values of s to stdout, printed by p, until s ends,
+// --limit is reached or ctx is done (a signal), and stops s. It returns
+// nil for a complete run (or one cut by --limit, or by a closed stdout
+// pipe), an *interruptedError, or the source's error.
+func drive[V any](ctx context.Context, r *runner, s stream[V], p *printer[V]) error {
+	defer s.stop()
+	o := newOutput(r, p)
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
+	limit := int64(r.flags.limit)
 	limited := false
 	var werr error
+	// put writes v, and reports whether the run goes on.
+	put := func(v V) bool {
+		if werr = o.write(v); werr != nil {
+			return false
+		}
+		if limit > 0 && r.lines >= limit {
+			limited = true
+			return false
+		}
+		return true
+	}
 loop:
 	for ctx.Err() == nil {
 		select {
-		case v, ok := <-ch:
+		case batch, ok := <-s.batches:
 			if !ok {
 				break loop
 			}
-			if werr = r.write(conv(v)); werr != nil {
-				break loop
+			for _, v := range batch {
+				if !put(v) {
+					break loop
+				}
 			}
-			if r.flags.limit > 0 && r.lines >= int64(r.flags.limit) {
-				limited = true
+		case v, ok := <-s.values:
+			if !ok || !put(v) {
 				break loop
 			}
 		case <-tick.C:
-			if werr = r.flush(); werr != nil {
+			if werr = o.flush(); werr != nil {
 				break loop
 			}
 			r.progress()
 		case <-ctx.Done():
 		}
 	}
-	err := stop()
+	err := s.stop()
 	if werr == nil {
-		werr = r.flush()
+		werr = o.flush()
 	}
 	interrupted := ctx.Err() != nil
 	switch {
 	case werr != nil:
-		if serr := r.save(false); serr != nil {
+		if serr := o.save(false); serr != nil {
 			return serr
 		}
 		if errors.Is(werr, syscall.EPIPE) {
@@ -285,20 +228,21 @@ loop:
 		}
 		return werr
 	case interrupted:
-		if serr := r.save(false); serr != nil {
+		if serr := o.save(false); serr != nil {
 			return serr
 		}
-		return &interruptedError{cursor: r.written, cursors: r.ident != ""}
+		return &interruptedError{cursor: o.cursor(), cursors: r.ident != ""}
 	case limited:
-		return r.save(false)
+		return o.save(false)
 	case err != nil:
-		if serr := r.save(false); serr != nil {
+		if serr := o.save(false); serr != nil {
 			return errors.Join(err, serr)
 		}
 		if r.ident != "" && r.flushed > 0 {
-			return fmt.Errorf("%w (resume with --after %s)", err, shellQuote(r.written))
+			return fmt.Errorf("%w (resume with --after %s)", err, shellQuote(o.cursor()))
 		}
 		return err
 	}
-	return r.save(true)
+	r.ended()
+	return o.save(true)
 }

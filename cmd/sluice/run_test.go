@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -115,11 +116,12 @@ func TestMetrics(t *testing.T) {
 	root := tree(t, 3, 300)
 	var stderr, out bytes.Buffer
 	var metrics string
-	var pprofStatus int
+	var pprofStatus, firstWrite int
 	w := &hookWriter{w: &out, hook: func(p []byte) (int, error) {
 		if metrics != "" {
 			return 0, nil
 		}
+		firstWrite = bytes.Count(p, []byte{'\n'})
 		m := servingRE.FindStringSubmatch(stderr.String())
 		if m == nil {
 			t.Errorf("stderr = %q, want the address", stderr.String())
@@ -132,8 +134,14 @@ func TestMetrics(t *testing.T) {
 	if code := run(context.Background(), []string{"walk", root, "--metrics", "127.0.0.1:0"}, nil, w, &stderr); code != 0 {
 		t.Fatalf("exit code %d: %s", code, stderr.String())
 	}
-	if !regexp.MustCompile(`(?m)^sluice_items_total\{stream="walk"\} [1-9]`).MatchString(metrics) {
-		t.Errorf("/metrics lacks sluice_items_total{stream=\"walk\"} above 0:\n%s", metrics)
+	m := regexp.MustCompile(`(?m)^sluice_items_total\{stream="walk"\} ([0-9]+)$`).FindStringSubmatch(metrics)
+	if m == nil {
+		t.Fatalf("/metrics lacks sluice_items_total{stream=\"walk\"}:\n%s", metrics)
+	}
+	// The values travel in batches; the count is of values: at least
+	// those of the lines being written.
+	if n, _ := strconv.Atoi(m[1]); n < firstWrite || firstWrite == 0 {
+		t.Errorf("sluice_items_total{stream=\"walk\"} = %d while %d lines are written: want values counted, not batches", n, firstWrite)
 	}
 	if pprofStatus != http.StatusOK {
 		t.Errorf("/debug/pprof/: status %d", pprofStatus)

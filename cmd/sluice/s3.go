@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -154,8 +156,12 @@ func runS3(ctx context.Context, e *env, args []string) error {
 	if o.pageSize > 0 {
 		in.MaxKeys = aws.Int32(int32(o.pageSize))
 	}
-	ch, stop := s3list.EntriesStream(ctx, client, in, &s3list.Options{After: r.after, Workers: o.workers, StreamOptions: r.streamOptions()})
-	return drive(ctx, r, ch, stop, s3Record)
+	lopts := &s3list.Options{After: r.after, Workers: o.workers}
+	r.showProgress(0, false)
+	src := streamBatches(ctx, r, func(ctx context.Context) iter.Seq2[s3list.Entry, error] {
+		return s3list.Entries(ctx, client, in, lopts)
+	})
+	return drive(ctx, r, src, s3Printer)
 }
 
 // parseS3URL splits s3://bucket/prefix.
@@ -213,29 +219,60 @@ func newS3Client(ctx context.Context, o *s3Options, creds aws.CredentialsProvide
 	return client, tr.CloseIdleConnections, nil
 }
 
-func s3Record(e s3list.Entry) record {
-	if e.IsPrefix() {
-		return record{
-			fields: []field{{"prefix", e.Prefix}},
-			text:   fmt.Sprintf("%30s %s", "PRE", e.Prefix),
-			cursor: e.Cursor(),
+var s3Printer = &printer[s3list.Entry]{
+	json: func(b []byte, e s3list.Entry) []byte {
+		if e.IsPrefix() {
+			b = appendField(b, "prefix")
+			return appendString(b, e.Prefix)
 		}
+		o := e.Object
+		b = appendField(b, "key")
+		b = appendString(b, aws.ToString(o.Key))
+		b = appendField(b, "size")
+		b = strconv.AppendInt(b, aws.ToInt64(o.Size), 10)
+		if o.ETag != nil {
+			b = appendField(b, "etag")
+			b = appendString(b, *o.ETag)
+		}
+		if o.LastModified != nil {
+			b = appendField(b, "last_modified")
+			b = append(b, '"')
+			b = o.LastModified.UTC().AppendFormat(b, time.RFC3339Nano)
+			b = append(b, '"')
+		}
+		if o.StorageClass != "" {
+			b = appendField(b, "storage_class")
+			b = appendString(b, string(o.StorageClass))
+		}
+		return b
+	},
+	// As aws s3 ls prints them: the date, the size and the key, or PRE
+	// and the prefix.
+	text: func(b []byte, e s3list.Entry) []byte {
+		if e.IsPrefix() {
+			b = appendPadded(b, "PRE", 30)
+			b = append(b, ' ')
+			return append(b, e.Prefix...)
+		}
+		o := e.Object
+		if o.LastModified != nil {
+			b = o.LastModified.UTC().AppendFormat(b, time.DateTime)
+		} else {
+			b = append(b, "                   "...)
+		}
+		b = append(b, ' ')
+		var n [20]byte
+		b = appendPadded(b, string(strconv.AppendInt(n[:0], aws.ToInt64(o.Size), 10)), 10)
+		b = append(b, ' ')
+		return append(b, aws.ToString(o.Key)...)
+	},
+	cursor: s3list.Entry.Cursor,
+}
+
+// appendPadded appends s right-aligned in width columns, as %*s does.
+func appendPadded(b []byte, s string, width int) []byte {
+	for range width - len(s) {
+		b = append(b, ' ')
 	}
-	o := e.Object
-	rec := record{cursor: e.Cursor()}
-	rec.fields = append(rec.fields, field{"key", aws.ToString(o.Key)}, field{"size", aws.ToInt64(o.Size)})
-	if o.ETag != nil {
-		rec.fields = append(rec.fields, field{"etag", *o.ETag})
-	}
-	date := strings.Repeat(" ", 19)
-	if o.LastModified != nil {
-		t := o.LastModified.UTC()
-		rec.fields = append(rec.fields, field{"last_modified", t.Format(time.RFC3339Nano)})
-		date = t.Format(time.DateTime)
-	}
-	if o.StorageClass != "" {
-		rec.fields = append(rec.fields, field{"storage_class", string(o.StorageClass)})
-	}
-	rec.text = fmt.Sprintf("%s %10d %s", date, aws.ToInt64(o.Size), aws.ToString(o.Key))
-	return rec
+	return append(b, s...)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"iter"
 	"os"
 	"strings"
 	"time"
@@ -59,7 +60,9 @@ func sqlFlags() (*flagSet, *sqlOptions) {
 	fs := newFlagSet("sql", sqlSynopsis, sqlAbout)
 	o := &sqlOptions{}
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL connection `string` (URL or key=value; default $DATABASE_URL, else the PG* variables)")
-	fs.IntVar(&o.pageSize, "page-size", 1000, "rows per page of sql keyset")
+	// Ten times sqlrows' default: the command reads whole tables, and a
+	// page costs a round trip and a plan (issue 12).
+	fs.IntVar(&o.pageSize, "page-size", 10000, "rows per page of sql keyset")
 	return fs, o
 }
 
@@ -122,55 +125,32 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		}
 		return fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
+	rows := &rowScanner{}
 	if !keyset {
-		so := r.streamOptions()
-		ch, stop := sqlrows.Stream(ctx, pool, pos[0], nil, scanRow, &so)
-		return drive(ctx, r, ch, stop, func(row sqlRow) record { return row.record() })
+		r.showProgress(0, false)
+		src := streamBatches(ctx, r, func(ctx context.Context) iter.Seq2[sqlRow, error] {
+			return sqlrows.All(ctx, pool, pos[0], nil, rows.scan)
+		})
+		return drive(ctx, r, src, sqlPrinter)
 	}
 	t := sqlrows.Table{From: quoteTable(pos[1])}
 	for _, k := range pos[2:] {
 		t.Key = append(t.Key, pgx.Identifier{k}.Sanitize())
 	}
-	ch, stop := sqlrows.KeysetStream(ctx, pool, t, scanRow, &sqlrows.KeysetOptions{PageSize: o.pageSize, After: r.after, StreamOptions: r.streamOptions()})
-	return drive(ctx, r, ch, stop, func(row sqlrows.Row[sqlRow]) record {
-		rec := row.Value.record()
-		rec.cursor = row.Cursor()
-		return rec
+	kopts := &sqlrows.KeysetOptions{PageSize: o.pageSize, After: r.after}
+	if r.wantsProgress() {
+		// The planner's estimate of the rows to read, for the
+		// fraction done; none if it cannot tell.
+		n, _ := sqlrows.KeysetEstimate(ctx, pool, t, kopts)
+		r.showProgress(n, false)
+	}
+	src := streamBatches(ctx, r, func(ctx context.Context) iter.Seq2[sqlrows.Row[sqlRow], error] {
+		return sqlrows.Keyset(ctx, pool, t, rows.scan, kopts)
 	})
+	return drive(ctx, r, src, keysetPrinter)
 }
 
 // quoteTable quotes "name" or "schema.name" as identifiers.
 func quoteTable(s string) string {
 	return pgx.Identifier(strings.Split(s, ".")).Sanitize()
-}
-
-// A sqlRow is a row as pgx decodes it, with its column names.
-type sqlRow struct {
-	names  []string
-	values []any
-}
-
-func scanRow(row pgx.CollectableRow) (sqlRow, error) {
-	values, err := row.Values()
-	if err != nil {
-		return sqlRow{}, err
-	}
-	fds := row.FieldDescriptions()
-	r := sqlRow{names: make([]string, len(fds)), values: values}
-	for i, fd := range fds {
-		r.names[i] = fd.Name
-	}
-	return r, nil
-}
-
-func (r sqlRow) record() record {
-	rec := record{fields: make([]field, len(r.values))}
-	text := make([]string, len(r.values))
-	for i, v := range r.values {
-		v = jsonValue(v)
-		rec.fields[i] = field{r.names[i], v}
-		text[i] = textValue(v)
-	}
-	rec.text = strings.Join(text, "\t")
-	return rec
 }

@@ -99,3 +99,22 @@ func TestSQLKeysetInterrupt(t *testing.T) {
 	}
 	interruptAndResume(t, nil, full, args...)
 }
+
+// The progress line of sql keyset shows the fraction done against the
+// planner's estimate of the rows, and 100% at the end of a full read even
+// where the estimate was off.
+func TestSQLKeysetProgress(t *testing.T) {
+	dsn := sqlDatabase(t, 3000)
+	// Statistics that say 3000 rows, of a table that has 2000.
+	conn := pgenv.Connect(t, dsn)
+	if _, err := conn.Exec(context.Background(), `ALTER TABLE items SET (autovacuum_enabled = false); ANALYZE items; DELETE FROM items WHERE id > 2000`); err != nil {
+		t.Fatal(err)
+	}
+	r := runBin(t, "", nil, "sql", "keyset", "items", "id", "--dsn", dsn, "--progress", "--format", "text")
+	if r.code != 0 || !strings.Contains(r.stderr, "/3000, ") {
+		t.Errorf("--progress: exit code %d, stderr %q; want the rows done of the 3000 the planner expects", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "sql 100%") || !strings.Contains(r.stderr, "(2000/2000, ") || !strings.Contains(r.stderr, "rows/s") {
+		t.Errorf("--progress: stderr %q; want it to end at 100%%, 2000/2000, with a rate", r.stderr)
+	}
+}

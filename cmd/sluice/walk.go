@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"io/fs"
+	"iter"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/sluice-go/sluice/sources/walkdir"
@@ -27,8 +29,10 @@ without following symbolic links. Each line is
 	{"path":"DIR/a/b.txt","type":"file","size":1234,"mode":"-rw-r--r--","mod_time":"2026-11-27T10:00:00.123456789Z","cursor":"…"}
 
 with type one of dir, file, symlink, pipe, socket, device, other. An entry
-removed during the walk has no size, mode or mod_time. The text format
-prints the path.`
+removed during the walk has no size, mode or mod_time. A path that is not
+valid UTF-8, which a JSON string cannot hold, is printed as
+{"bytes":"<base64>"} instead, and so is its cursor: nothing is lost. The text
+format prints the path as it is, and stats nothing.`
 
 func walkFlags() (*flagSet, *int) {
 	f := newFlagSet("walk", walkSynopsis, walkAbout)
@@ -58,20 +62,37 @@ func runWalk(ctx context.Context, e *env, args []string) error {
 	if r.done {
 		return nil
 	}
-	ch, stop := walkdir.DirStream(ctx, dir, &walkdir.Options{After: r.after, Workers: *workers, StreamOptions: r.streamOptions()})
-	return drive(ctx, r, ch, stop, walkRecord)
+	opts := &walkdir.Options{After: r.after, Workers: *workers}
+	r.showProgress(0, false)
+	src := streamBatches(ctx, r, func(ctx context.Context) iter.Seq2[walkdir.Entry, error] {
+		return walkdir.Dir(ctx, dir, opts)
+	})
+	return drive(ctx, r, src, walkPrinter)
 }
 
-func walkRecord(e walkdir.Entry) record {
-	rec := record{text: e.Path, cursor: e.Cursor()}
-	rec.fields = append(rec.fields, field{"path", e.Path}, field{"type", fileType(e.Type())})
-	if info, err := e.Info(); err == nil {
-		rec.fields = append(rec.fields,
-			field{"size", info.Size()},
-			field{"mode", info.Mode().String()},
-			field{"mod_time", info.ModTime().UTC().Format(time.RFC3339Nano)})
-	}
-	return rec
+var walkPrinter = &printer[walkdir.Entry]{
+	json: func(b []byte, e walkdir.Entry) []byte {
+		b = appendField(b, "path")
+		b = appendString(b, e.Path)
+		b = appendField(b, "type")
+		b = append(b, '"')
+		b = append(b, fileType(e.Type())...)
+		b = append(b, '"')
+		if info, err := e.Info(); err == nil {
+			b = appendField(b, "size")
+			b = strconv.AppendInt(b, info.Size(), 10)
+			b = appendField(b, "mode")
+			b = appendString(b, info.Mode().String())
+			b = appendField(b, "mod_time")
+			b = append(b, '"')
+			b = info.ModTime().UTC().AppendFormat(b, time.RFC3339Nano)
+			b = append(b, '"')
+		}
+		return b
+	},
+	// The text format prints the path alone: no stat.
+	text:   func(b []byte, e walkdir.Entry) []byte { return append(b, e.Path...) },
+	cursor: walkdir.Entry.Cursor,
 }
 
 func fileType(m fs.FileMode) string {

@@ -66,14 +66,30 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer r.close()
-	ch, stop := watch.Stream(ctx, pos[0], &watch.Options{Debounce: o.debounce, Existing: o.existing, StreamOptions: r.streamOptions()})
-	return drive(ctx, r, ch, stop, watchRecord)
+	r.showProgress(0, false)
+	// One event at a time: a watch's events are few, and its channel
+	// form adds the watches before it returns, so that no change made
+	// once sluice has started is missed.
+	var src stream[watch.Event]
+	src.values, src.stop = watch.Stream(ctx, pos[0], &watch.Options{Debounce: o.debounce, Existing: o.existing, StreamOptions: r.streamOptions()})
+	return drive(ctx, r, src, watchPrinter)
 }
 
-func watchRecord(e watch.Event) record {
-	rec := record{fields: []field{{"path", e.Path}, {"op", e.Op.String()}}, text: e.Op.String() + " " + e.Path}
-	if e.Reason != nil {
-		rec.fields = append(rec.fields, field{"reason", e.Reason.Error()})
-	}
-	return rec
+var watchPrinter = &printer[watch.Event]{
+	json: func(b []byte, e watch.Event) []byte {
+		b = appendField(b, "path")
+		b = appendString(b, e.Path)
+		b = appendField(b, "op")
+		b = appendString(b, e.Op.String())
+		if e.Reason != nil {
+			b = appendField(b, "reason")
+			b = appendString(b, e.Reason.Error())
+		}
+		return b
+	},
+	text: func(b []byte, e watch.Event) []byte {
+		b = append(b, e.Op.String()...)
+		b = append(b, ' ')
+		return append(b, e.Path...)
+	},
 }
