@@ -167,6 +167,9 @@ func shellQuote(s string) string {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `sluice streams a source as NDJSON, one value per line with its cursor,
 resumable with --after or --checkpoint and canceled cleanly by Ctrl-C.
+A string that is not valid UTF-8 (a Latin-1 file name or line), which JSON
+cannot hold, is printed as {"bytes":"<base64>"} in its place: nothing is
+lost. --format text prints plain lines, with the bytes as they are.
 
 Usage:
 

@@ -41,7 +41,9 @@ Values map to JSON as pgx decodes them: numbers, strings, booleans and null
 as they are, except numeric (a string, exact), NaN and ±Infinity floats
 (strings), timestamps and dates (RFC 3339 strings), uuid (its text form),
 bytea (base64), json and jsonb (the JSON itself), arrays (arrays), and
-everything else (intervals, network addresses, ranges...) as its text. The
+everything else (intervals, network addresses, ranges...) as its text. A
+string that is not valid UTF-8 (possible in a SQL_ASCII database) is printed
+as {"bytes":"<base64>"}, so that nothing is lost. The
 text format prints the values separated by tabs, NULL as \N and bytea as
 \x and hex.
 

@@ -32,7 +32,8 @@ watched), with the reason:
 
 	{"path":"DIR","op":"RESCAN","reason":"…"}
 
-The text format prints the op and the path. Changes have no cursor: a watch
+A path that is not valid UTF-8 is printed as {"bytes":"<base64>"} instead,
+as walk prints it. The text format prints the op and the path. Changes have no cursor: a watch
 cannot be resumed, and --after and --checkpoint do not apply. --existing
 first prints the paths already there as CREATE.`
 
