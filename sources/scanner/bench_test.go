@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
+	"unicode/utf8"
 )
 
 // benchFileMiB is the size of the benchmark file: the issue's 200 MB.
@@ -200,4 +202,190 @@ func BenchmarkMemory(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkChannel measures issue 12 for scanner: its recommended channel
+// form, FileBatches, beside the iterator File, over the 200 MiB file of
+// BenchmarkLines. (sluice.StreamBatches cannot wrap File: its tokens
+// alias the read buffer. FileBatches sends tokens safe to keep.)
+//
+// With work=sum every consumer does the same trivial work per line: it
+// adds up the lengths. impl=recycled is an experiment, not a form of the
+// package, and is not safe: a goroutine ranges File and sends its tokens
+// in batches of 1024 whose slices the consumer hands back for reuse, so
+// that nothing is allocated per batch and the tokens alias the one read
+// buffer File writes over (the consumer reads only their lengths). It is
+// what moving the tokens to another goroutine costs without the fresh
+// memory that makes FileBatches' tokens safe to keep.
+//
+// The work=text and work=json sub-benchmarks are an extra: a consumer that
+// does realistic work per line, as the sluice command's output does, so
+// that producer and consumer of the channel form each have work for a
+// core. text appends the line and a newline to a reused buffer, written
+// to io.Discard every 64 KiB; json appends
+// {"line":N,"offset":N,"text":"…"} and a newline instead.
+func BenchmarkChannel(b *testing.B) {
+	path, size := benchFile(b)
+	ctx, cancel := context.WithCancel(context.Background()) // a ctx that can be done, as in a service
+	defer cancel()
+	works := []struct {
+		name string
+		new  func() *benchConsumer
+	}{
+		{"sum", func() *benchConsumer { return &benchConsumer{} }},
+		{"text", func() *benchConsumer { return &benchConsumer{out: make([]byte, 0, 68<<10), line: appendText} }},
+		{"json", func() *benchConsumer { return &benchConsumer{out: make([]byte, 0, 68<<10), line: appendJSON} }},
+	}
+	for _, work := range works {
+		b.Run("work="+work.name, func(b *testing.B) {
+			impls := []struct {
+				name string
+				scan func(c *benchConsumer) error
+			}{
+				{"iterator", func(c *benchConsumer) error {
+					for tok, err := range File(ctx, path, nil) {
+						if err != nil {
+							return err
+						}
+						c.take(tok)
+					}
+					return nil
+				}},
+				{"FileBatches", func(c *benchConsumer) error {
+					batches, stop := FileBatches(ctx, path, nil)
+					defer stop()
+					for batch := range batches {
+						for _, tok := range batch {
+							c.take(tok)
+						}
+					}
+					return stop()
+				}},
+			}
+			if work.name == "sum" {
+				impls = append(impls, struct {
+					name string
+					scan func(c *benchConsumer) error
+				}{"recycled", func(c *benchConsumer) error { return recycledBatches(ctx, path, c) }})
+			}
+			for _, impl := range impls {
+				b.Run("impl="+impl.name, func(b *testing.B) {
+					b.SetBytes(size)
+					var lines int64
+					for b.Loop() {
+						c := work.new()
+						if err := impl.scan(c); err != nil {
+							b.Fatal(err)
+						}
+						if c.done(); c.n != size {
+							b.Fatalf("consumed %d bytes, want %d", c.n, size)
+						}
+						lines += c.lines
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(lines), "ns/line")
+				})
+			}
+		})
+	}
+}
+
+// A benchConsumer is the consumer of BenchmarkChannel: it counts the
+// lines and their bytes (with the newline), and with line set, formats
+// each line into out, written to io.Discard every 64 KiB.
+type benchConsumer struct {
+	n, lines int64
+	line     func([]byte, Token) []byte
+	out      []byte
+}
+
+func (c *benchConsumer) take(t Token) {
+	c.n += int64(len(t.Bytes)) + 1
+	c.lines++
+	if c.line != nil {
+		c.out = c.line(c.out, t)
+		if len(c.out) >= 64<<10 {
+			io.Discard.Write(c.out)
+			c.out = c.out[:0]
+		}
+	}
+}
+
+func (c *benchConsumer) done() {
+	if len(c.out) > 0 {
+		io.Discard.Write(c.out)
+		c.out = c.out[:0]
+	}
+}
+
+// appendText appends the line as it is, and a newline: the command's text
+// output.
+func appendText(b []byte, t Token) []byte {
+	b = append(b, t.Bytes...)
+	return append(b, '\n')
+}
+
+// appendJSON appends the line as a JSON object, as the command's JSON
+// output does (without the cursor), escaping the text the way it does for
+// printable ASCII and falling back to strconv.AppendQuote otherwise (not
+// taken by the benchmark's lines).
+func appendJSON(b []byte, t Token) []byte {
+	b = append(b, `{"line":`...)
+	b = strconv.AppendInt(b, t.Line, 10)
+	b = append(b, `,"offset":`...)
+	b = strconv.AppendInt(b, t.Offset, 10)
+	b = append(b, `,"text":`...)
+	plain := true
+	for _, c := range t.Bytes {
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, t.Bytes...)
+		b = append(b, '"')
+	} else {
+		b = strconv.AppendQuote(b, string(t.Bytes))
+	}
+	return append(b, '}', '\n')
+}
+
+// recycledBatches is the unsafe experiment of BenchmarkChannel: File's
+// tokens, which alias its reused read buffer, sent in batches of 1024 over
+// an unbuffered channel from a goroutine, the batches' slices handed back
+// by the consumer and reused. Only the tokens' lengths may be read.
+func recycledBatches(ctx context.Context, path string, c *benchConsumer) error {
+	const size = defaultBatchSize
+	batches := make(chan []Token)
+	free := make(chan []Token, 4)
+	for range cap(free) {
+		free <- make([]Token, 0, size)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := <-free
+		for tok, err := range File(ctx, path, nil) {
+			if err != nil {
+				errc <- err
+				return
+			}
+			if batch = append(batch, tok); len(batch) == size {
+				batches <- batch
+				batch = (<-free)[:0]
+			}
+		}
+		if len(batch) > 0 {
+			batches <- batch
+		}
+		errc <- nil
+	}()
+	for batch := range batches {
+		for _, tok := range batch {
+			c.take(tok)
+		}
+		free <- batch
+	}
+	return <-errc
 }

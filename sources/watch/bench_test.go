@@ -16,6 +16,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/sources/watch"
 )
 
@@ -399,4 +400,203 @@ func cpuTime(who int) time.Duration {
 		panic(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkChannel measures issue 12 for watch: the channel forms,
+// watch.Stream (one send per event) and sluice.StreamBatches over
+// watch.All (one send per batch of up to 256 events, or per 5ms), beside
+// the iterator watch.All ranged by the consumer itself (no iter.Pull2),
+// during bursts of burstFiles file creations over the 100 leaves of the
+// tree of BenchmarkBurstLatency. Every consumer does the same trivial work
+// per event (adds up the length of its path, counts the Creates). One op
+// is one burst, in one of two modes:
+//
+//   - mode=live: the consumer receives the events while the burst is
+//     being written, as it happens. ns/op is the time from the start of
+//     the burst to the receipt of its last Create; lag-ns the part of it
+//     after the writer finished; cpu-ns/event the CPU time of the process
+//     less the writer's thread's (RUSAGE_THREAD), per event.
+//   - mode=backlog: the consumer holds the burst's first Create until the
+//     writer has finished (the timer stopped meanwhile), so that the
+//     burst waits in the kernel's queue (16384 events by default, more
+//     than a burst); ns/op is then the time to receive the whole burst
+//     from the queue, and cpu-ns/event the CPU time of the process then,
+//     per event: the cost of watching and consuming, without the writer
+//     competing for the two cores.
+//
+// A Rescan (the kernel's queue overflowed) fails the benchmark: the
+// Creates it stands for are never counted.
+func BenchmarkChannel(b *testing.B) {
+	type consume func(ctx context.Context, root string, ready func(), take func(watch.Event)) error
+	impls := []struct {
+		name    string
+		consume consume
+	}{
+		{"iterator", func(ctx context.Context, root string, ready func(), take func(watch.Event)) error {
+			for e, err := range watch.All(ctx, root, &watch.Options{OnReady: ready}) {
+				if err != nil {
+					return err
+				}
+				take(e)
+			}
+			return nil
+		}},
+		{"Stream", func(ctx context.Context, root string, ready func(), take func(watch.Event)) error {
+			events, stop := watch.Stream(ctx, root, nil)
+			defer stop()
+			ready()
+			for e := range events {
+				take(e)
+			}
+			return stop()
+		}},
+		{"StreamBatches", func(ctx context.Context, root string, ready func(), take func(watch.Event)) error {
+			batches, stop := sluice.StreamBatches(ctx, func(ctx context.Context) iter.Seq2[watch.Event, error] {
+				return watch.All(ctx, root, &watch.Options{OnReady: ready})
+			}, nil)
+			defer stop()
+			for batch := range batches {
+				for _, e := range batch {
+					take(e)
+				}
+			}
+			return stop()
+		}},
+	}
+	for _, mode := range []string{"live", "backlog"} {
+		b.Run("mode="+mode, func(b *testing.B) {
+			for _, im := range impls {
+				b.Run("impl="+im.name, func(b *testing.B) {
+					benchChannelBurst(b, mode == "backlog", im.consume)
+				})
+			}
+		})
+	}
+}
+
+// A burstConsumer is the consumer of BenchmarkChannel. It runs in the
+// consumer's goroutine; the benchmark sees only its channels and atomics.
+type burstConsumer struct {
+	gated   bool
+	gate    chan struct{}  // with gated, a burst's first Create waits for a value
+	done    chan time.Time // the receipt of each burst's last Create
+	quit    chan struct{}  // closed when the benchmark ends: wait for nothing
+	events  atomic.Int64
+	rescans atomic.Int64
+	creates int
+	sum     int // the trivial work
+}
+
+func (c *burstConsumer) take(e watch.Event) {
+	c.events.Add(1)
+	c.sum += len(e.Path)
+	switch {
+	case e.Op == watch.Rescan:
+		c.rescans.Add(1)
+	case e.Op.Has(watch.Create):
+		c.creates++
+		if c.gated && c.creates%burstFiles == 1 {
+			select {
+			case <-c.gate:
+			case <-c.quit:
+			}
+		}
+		if c.creates%burstFiles == 0 {
+			select {
+			case c.done <- time.Now():
+			case <-c.quit:
+			}
+		}
+	}
+}
+
+func benchChannelBurst(b *testing.B, gated bool, consume func(ctx context.Context, root string, ready func(), take func(watch.Event)) error) {
+	root := b.TempDir()
+	var leaves []string
+	for i := range 10 {
+		for j := range 10 {
+			s := filepath.Join(root, fmt.Sprintf("d%02d", i), fmt.Sprintf("s%02d", j))
+			if err := os.MkdirAll(s, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			leaves = append(leaves, s)
+		}
+	}
+	c := &burstConsumer{gated: gated, gate: make(chan struct{}), done: make(chan time.Time, 1), quit: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	ended := make(chan error, 1)
+	go func() { ended <- consume(ctx, root, func() { close(ready) }, c.take) }()
+	defer func() {
+		close(c.quit)
+		cancel()
+		if err := <-ended; err != nil && !errors.Is(err, context.Canceled) {
+			b.Error(err)
+		}
+	}()
+	select {
+	case <-ready:
+	case err := <-ended:
+		b.Fatal("watch ended before it was ready:", err)
+	}
+
+	var (
+		lag, cpu time.Duration
+		round    int
+	)
+	for b.Loop() {
+		if gated {
+			b.StopTimer()
+		}
+		before := cpuTime(syscall.RUSAGE_SELF)
+		type written struct {
+			at  time.Time
+			cpu time.Duration
+		}
+		wdone := make(chan written, 1)
+		go func(round int) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := cpuTime(syscall.RUSAGE_THREAD)
+			for i := range burstFiles {
+				f, err := os.Create(filepath.Join(leaves[i%len(leaves)], fmt.Sprintf("b%d-%d", round, i)))
+				if err != nil {
+					b.Error(err)
+					break
+				}
+				f.Close()
+			}
+			wdone <- written{time.Now(), cpuTime(syscall.RUSAGE_THREAD) - t0}
+		}(round)
+		round++
+		w := <-wdone
+		if gated {
+			before = cpuTime(syscall.RUSAGE_SELF)
+			b.StartTimer()
+			select {
+			case c.gate <- struct{}{}:
+			case <-time.After(30 * time.Second):
+				b.Fatal("no Create of the burst after 30s")
+			}
+		}
+		select {
+		case t := <-c.done:
+			lag += t.Sub(w.at)
+		case <-time.After(30 * time.Second):
+			b.Fatalf("the burst's Creates were not all delivered after 30s (rescans: %d)", c.rescans.Load())
+		}
+		d := cpuTime(syscall.RUSAGE_SELF) - before
+		if !gated {
+			d -= w.cpu
+		}
+		cpu += d
+		if n := c.rescans.Load(); n > 0 {
+			b.Fatalf("%d Rescans: the kernel's queue overflowed", n)
+		}
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*burstFiles), "cpu-ns/event")
+	if !gated {
+		b.ReportMetric(float64(lag.Nanoseconds())/float64(b.N), "lag-ns")
+	}
+	b.ReportMetric(float64(c.events.Load())/float64(b.N), "events/op")
 }
