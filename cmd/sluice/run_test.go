@@ -117,6 +117,7 @@ func TestMetrics(t *testing.T) {
 	var stderr, out bytes.Buffer
 	var metrics string
 	var pprofStatus, firstWrite int
+	var goroutines string
 	w := &hookWriter{w: &out, hook: func(p []byte) (int, error) {
 		if metrics != "" {
 			return 0, nil
@@ -129,6 +130,7 @@ func TestMetrics(t *testing.T) {
 		}
 		metrics = get(t, m[1]+"/metrics", new(int))
 		get(t, m[1]+"/debug/pprof/", &pprofStatus)
+		goroutines = get(t, m[1]+"/debug/pprof/goroutine?debug=1", new(int))
 		return 0, nil
 	}}
 	if code := run(context.Background(), []string{"walk", root, "--metrics", "127.0.0.1:0"}, nil, w, &stderr); code != 0 {
@@ -145,6 +147,10 @@ func TestMetrics(t *testing.T) {
 	}
 	if pprofStatus != http.StatusOK {
 		t.Errorf("/debug/pprof/: status %d", pprofStatus)
+	}
+	// The source's goroutine, which sends the batches, carries the label.
+	if !strings.Contains(goroutines, `labels: {"sluice.stream":"walk"}`) {
+		t.Errorf("no goroutine labeled sluice.stream=walk in /debug/pprof/goroutine?debug=1:\n%s", goroutines)
 	}
 }
 
