@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/channelbench"
 	"github.com/sluice-go/sluice/internal/s3fault"
 	"github.com/sluice-go/sluice/internal/testenv"
 	"github.com/sluice-go/sluice/internal/testenv/s3env"
@@ -165,59 +165,13 @@ func BenchmarkChannel(b *testing.B) {
 	c := benchClient(b, 0)
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}
 	b.Run("src=All", func(b *testing.B) {
-		benchChannel(b, want, func(ctx context.Context) iter.Seq2[types.Object, error] {
+		channelbench.Run(b, "key", want, func(ctx context.Context) iter.Seq2[types.Object, error] {
 			return s3list.All(ctx, c, in, nil)
 		}, func(o types.Object) int { return len(aws.ToString(o.Key)) })
 	})
 	b.Run("src=Entries", func(b *testing.B) {
-		benchChannel(b, want, func(ctx context.Context) iter.Seq2[s3list.Entry, error] {
+		channelbench.Run(b, "key", want, func(ctx context.Context) iter.Seq2[s3list.Entry, error] {
 			return s3list.Entries(ctx, c, in, nil)
 		}, func(e s3list.Entry) int { return len(e.Key()) })
 	})
-}
-
-// benchChannel runs the sub-benchmarks of BenchmarkChannel for one
-// source: impl=iterator ranges seq, impl=StreamBatches receives the
-// batches of sluice.StreamBatches over it; both add up work(v) for each of
-// the want values.
-func benchChannel[V any](b *testing.B, want int, seq func(context.Context) iter.Seq2[V, error], work func(V) int) {
-	ctx := context.Background()
-	impls := []struct {
-		name string
-		list func() (n, sum int, err error)
-	}{
-		{"iterator", func() (n, sum int, err error) {
-			for v, err := range seq(ctx) {
-				if err != nil {
-					return n, sum, err
-				}
-				n, sum = n+1, sum+work(v)
-			}
-			return n, sum, nil
-		}},
-		{"StreamBatches", func() (n, sum int, err error) {
-			batches, stop := sluice.StreamBatches(ctx, seq, nil)
-			defer stop()
-			for batch := range batches {
-				for _, v := range batch {
-					n, sum = n+1, sum+work(v)
-				}
-			}
-			return n, sum, stop()
-		}},
-	}
-	for _, impl := range impls {
-		b.Run("impl="+impl.name, func(b *testing.B) {
-			for b.Loop() {
-				n, sum, err := impl.list()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n != want || sum == 0 {
-					b.Fatalf("listed %d keys, want %d", n, want)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(want)*float64(b.N)), "ns/key")
-		})
-	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/channelbench"
 	"github.com/sluice-go/sluice/sources/sqlrows"
 )
 
@@ -149,61 +149,15 @@ func BenchmarkChannel(b *testing.B) {
 		return it, err
 	}
 	b.Run("src=All", func(b *testing.B) {
-		benchChannel(b, func(ctx context.Context) iter.Seq2[item, error] {
+		channelbench.Run(b, "row", benchRows, func(ctx context.Context) iter.Seq2[item, error] {
 			return sqlrows.All(ctx, conn, "SELECT id, name FROM items ORDER BY id", nil, scanIt)
 		}, func(it item) int { return len(it.Name) })
 	})
 	b.Run("src=Keyset", func(b *testing.B) {
 		table := sqlrows.Table{From: "items", Select: "id, name", Key: []string{"id"}}
 		opts := &sqlrows.KeysetOptions{PageSize: 10000}
-		benchChannel(b, func(ctx context.Context) iter.Seq2[sqlrows.Row[item], error] {
+		channelbench.Run(b, "row", benchRows, func(ctx context.Context) iter.Seq2[sqlrows.Row[item], error] {
 			return sqlrows.Keyset(ctx, conn, table, scanIt, opts)
 		}, func(r sqlrows.Row[item]) int { return len(r.Value.Name) })
 	})
-}
-
-// benchChannel runs the sub-benchmarks of BenchmarkChannel for one
-// source: impl=iterator ranges seq, impl=StreamBatches receives the
-// batches of sluice.StreamBatches over it; both add up work(v) for each
-// of the benchRows values.
-func benchChannel[V any](b *testing.B, seq func(context.Context) iter.Seq2[V, error], work func(V) int) {
-	ctx := context.Background()
-	impls := []struct {
-		name string
-		read func() (n, sum int, err error)
-	}{
-		{"iterator", func() (n, sum int, err error) {
-			for v, err := range seq(ctx) {
-				if err != nil {
-					return n, sum, err
-				}
-				n, sum = n+1, sum+work(v)
-			}
-			return n, sum, nil
-		}},
-		{"StreamBatches", func() (n, sum int, err error) {
-			batches, stop := sluice.StreamBatches(ctx, seq, nil)
-			defer stop()
-			for batch := range batches {
-				for _, v := range batch {
-					n, sum = n+1, sum+work(v)
-				}
-			}
-			return n, sum, stop()
-		}},
-	}
-	for _, impl := range impls {
-		b.Run("impl="+impl.name, func(b *testing.B) {
-			for b.Loop() {
-				n, sum, err := impl.read()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n != benchRows || sum == 0 {
-					b.Fatalf("read %d rows, want %d", n, benchRows)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(benchRows)*float64(b.N)), "ns/row")
-		})
-	}
 }

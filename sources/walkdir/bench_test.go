@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/channelbench"
 	"github.com/sluice-go/sluice/sources/walkdir"
 	"github.com/sluice-go/sluice/sources/walkdir/internal/benchtree"
 )
@@ -109,55 +110,15 @@ func BenchmarkChannel(b *testing.B) {
 		{"goroot", func(b *testing.B) string { return gorootSrc(b) }},
 		{"gen100k", genTree},
 	}
-	ctx := context.Background()
 	for _, tree := range trees {
 		b.Run("tree="+tree.name, func(b *testing.B) {
 			root := tree.root(b)
 			for _, workers := range []int{1, 4} {
 				opts := &walkdir.Options{Workers: workers}
 				b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-					impls := []struct {
-						name string
-						walk func() (n, sum int, err error)
-					}{
-						{"iterator", func() (n, sum int, err error) {
-							for e, err := range walkdir.Dir(ctx, root, opts) {
-								if err != nil {
-									return n, sum, err
-								}
-								n, sum = n+1, sum+len(e.Path)
-							}
-							return n, sum, nil
-						}},
-						{"StreamBatches", func() (n, sum int, err error) {
-							batches, stop := sluice.StreamBatches(ctx, func(ctx context.Context) iter.Seq2[walkdir.Entry, error] {
-								return walkdir.Dir(ctx, root, opts)
-							}, nil)
-							defer stop()
-							for batch := range batches {
-								for _, e := range batch {
-									n, sum = n+1, sum+len(e.Path)
-								}
-							}
-							return n, sum, stop()
-						}},
-					}
-					for _, impl := range impls {
-						b.Run("impl="+impl.name, func(b *testing.B) {
-							total := 0
-							for b.Loop() {
-								n, sum, err := impl.walk()
-								if err != nil {
-									b.Fatal(err)
-								}
-								if n == 0 || sum == 0 {
-									b.Fatalf("walked %d entries", n)
-								}
-								total += n
-							}
-							b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(total), "ns/entry")
-						})
-					}
+					channelbench.Run(b, "entry", 0, func(ctx context.Context) iter.Seq2[walkdir.Entry, error] {
+						return walkdir.Dir(ctx, root, opts)
+					}, func(e walkdir.Entry) int { return len(e.Path) })
 				})
 			}
 		})
