@@ -1,7 +1,6 @@
 package sluice
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"iter"
@@ -21,11 +20,12 @@ var errNilStreams = errors.New("sluice: Bridge of a nil channel")
 // are left there unranged: a lazy iterator holds nothing until it is
 // ranged, so nothing leaks.
 func Bridge[V any](ctx context.Context, streams <-chan iter.Seq2[V, error], opts *StreamOptions) (<-chan V, func() error) {
-	out := make(chan V, opts.buffer())
-	r := newRun(ctx, opts)
-	if err := opts.check(); err != nil || streams == nil {
-		r.fail(cmp.Or(err, errNilStreams))
-		r.finish(func() { close(out) })
+	var missing error
+	if streams == nil {
+		missing = errNilStreams
+	}
+	out, r, ok := startRun[V](ctx, opts, missing)
+	if !ok {
 		return out, r.stop
 	}
 	r.goLabeled(func() {

@@ -22,19 +22,15 @@ import (
 //
 //	func(context.Context) iter.Seq2[V, error] { return seq }
 func Merge[V any](ctx context.Context, parts []func(context.Context) iter.Seq2[V, error], opts *StreamOptions) (<-chan V, func() error) {
-	out := make(chan V, opts.buffer())
-	r := newRun(ctx, opts)
-	if err := opts.check(); err != nil {
-		r.fail(err)
-		r.finish(func() { close(out) })
-		return out, r.stop
-	}
+	var missing error
 	for _, f := range parts {
 		if f == nil {
-			r.fail(errNilSeq)
-			r.finish(func() { close(out) })
-			return out, r.stop
+			missing = errNilSeq
 		}
+	}
+	out, r, ok := startRun[V](ctx, opts, missing)
+	if !ok {
+		return out, r.stop
 	}
 	var wg sync.WaitGroup
 	wg.Add(len(parts))

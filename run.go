@@ -91,6 +91,25 @@ func newRun(ctx context.Context, opts *StreamOptions) *run {
 	return r
 }
 
+// startRun makes the channel and the run of a stage. When its options
+// cannot be honoured, or missing says an argument is missing (the error
+// it then ends with), the run has already failed: the channel is closed
+// and ok is false, as a stage's channel form reports a setup error before
+// it returns.
+func startRun[V any](ctx context.Context, opts *StreamOptions, missing error) (out chan V, r *run, ok bool) {
+	out = make(chan V, opts.buffer())
+	r = newRun(ctx, opts)
+	if err := opts.check(); err != nil || missing != nil {
+		if err == nil {
+			err = missing
+		}
+		r.fail(err)
+		r.finish(func() { close(out) })
+		return out, r, false
+	}
+	return out, r, true
+}
+
 // fail records err as the terminal error, if it is the first, and cancels
 // the other producers of the run.
 func (r *run) fail(err error) {

@@ -1,7 +1,6 @@
 package sluice
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"iter"
@@ -118,18 +117,7 @@ func Stream[V any](ctx context.Context, seq iter.Seq2[V, error], opts *StreamOpt
 // the cancellation error the source then yields is not reported: stop
 // returns nil, as for any stream its consumer stopped.
 func StreamFunc[V any](ctx context.Context, f func(context.Context) iter.Seq2[V, error], opts *StreamOptions) (<-chan V, func() error) {
-	out := make(chan V, opts.buffer())
-	r := newRun(ctx, opts)
-	if err := opts.check(); err != nil || f == nil {
-		r.fail(cmp.Or(err, errNilSeq))
-		r.finish(func() { close(out) })
-		return out, r.stop
-	}
-	r.goLabeled(func() {
-		defer r.finish(func() { close(out) })
-		producePart(r, out, f)
-	})
-	return out, r.stop
+	return streamFunc(ctx, f, opts, nil)
 }
 
 // StreamBatched is [StreamFunc] for an iterator whose values are batches:
@@ -140,18 +128,28 @@ func StreamFunc[V any](ctx context.Context, f func(context.Context) iter.Seq2[V,
 // reads, so that it needs no timer); for any other, [StreamBatches] makes
 // the batches.
 func StreamBatched[V any](ctx context.Context, f func(context.Context) iter.Seq2[[]V, error], opts *StreamOptions) (<-chan []V, func() error) {
-	out := make(chan []V, opts.buffer())
-	r := newRun(ctx, opts)
-	if err := opts.check(); err != nil || f == nil {
-		r.fail(cmp.Or(err, errNilSeq))
-		r.finish(func() { close(out) })
-		return out, r.stop
+	return streamFunc(ctx, f, opts, func(b []V) int { return len(b) })
+}
+
+// streamFunc is StreamFunc, where count, if not nil, says how many values
+// each value of the iterator carries.
+func streamFunc[V any](ctx context.Context, f func(context.Context) iter.Seq2[V, error], opts *StreamOptions, count func(V) int) (<-chan V, func() error) {
+	out, r, ok := startRun[V](ctx, opts, nilSeq(f == nil))
+	if ok {
+		r.goLabeled(func() {
+			defer r.finish(func() { close(out) })
+			producePartN(r, out, f, count)
+		})
 	}
-	r.goLabeled(func() {
-		defer r.finish(func() { close(out) })
-		producePartN(r, out, f, func(b []V) int { return len(b) })
-	})
 	return out, r.stop
+}
+
+// nilSeq returns errNilSeq if nil is set.
+func nilSeq(isNil bool) error {
+	if isNil {
+		return errNilSeq
+	}
+	return nil
 }
 
 // producePart is the body of a producer goroutine given a constructor: it

@@ -51,14 +51,8 @@ const (
 // [SendEvent].Values its length, and counts values, not batches, in
 // [EndEvent].Items.
 func StreamBatches[V any](ctx context.Context, f func(context.Context) iter.Seq2[V, error], opts *StreamOptions) (<-chan []V, func() error) {
-	out := make(chan []V, opts.buffer())
-	r := newRun(ctx, opts)
-	if err := opts.check(); err != nil || f == nil {
-		if err == nil {
-			err = errNilSeq
-		}
-		r.fail(err)
-		r.finish(func() { close(out) })
+	out, r, ok := startRun[[]V](ctx, opts, nilSeq(f == nil))
+	if !ok {
 		return out, r.stop
 	}
 	b := &batcher[V]{r: r, out: out, done: r.ctx.Done(), size: opts.batchSize(), wait: opts.batchWait()}
@@ -123,7 +117,7 @@ type batcher[V any] struct {
 	size int
 	wait time.Duration
 
-	state atomic.Uint64                // gen<<genShift | taken | n: see pack
+	state atomic.Uint64               // gen<<genShift | taken | n: see pack
 	buf   atomic.Pointer[batchBuf[V]] // the batch being filled, for the timer
 
 	// The producer's own.
