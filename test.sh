@@ -19,73 +19,25 @@ bin=$PWD/.cache/bin
 mkdir -p "$bin"
 step() { printf '==> %s (%ds)\n' "$*" "$SECONDS" >&2; }
 
-# --- PostgreSQL server ---------------------------------------------------
-find_initdb() {
-	if [ -n "${SLUICE_TEST_INITDB:-}" ]; then
-		echo "$SLUICE_TEST_INITDB" # chosen by hand: never install over it
-		return 0
-	fi
-	local found
-	found=$(printf '%s\n' /usr/lib/postgresql/*/bin/initdb | grep -v '\*' | sort -V | tail -n 1 || true)
-	[ -n "$found" ] || found=$(command -v initdb || true)
-	echo "$found"
-}
-if [ -z "$(find_initdb)" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-		step "installing postgresql"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq
-		apt-get install -y -qq postgresql >/dev/null
-	else
-		echo "test.sh: the PostgreSQL server (initdb, postgres) is not installed." >&2
-		echo "  Install it (Debian/Ubuntu: sudo apt-get install postgresql) or set" >&2
-		echo "  SLUICE_TEST_INITDB to an initdb whose postgres is beside it." >&2
-		exit 1
-	fi
-	if [ -z "$(find_initdb)" ]; then
-		echo "test.sh: installed postgresql, but still found no initdb" >&2
-		exit 1
-	fi
-fi
-
-# --- tools ---------------------------------------------------------------
-# go build leaves an up-to-date binary alone, so this is quick after the
-# first run.
+# --- PostgreSQL server and tools ----------------------------------------
+# shellcheck source=internal/testenv/services.sh
+source internal/testenv/services.sh
+ensure_postgres_server || { echo "test.sh: see above" >&2; exit 1; }
 step "building tools"
-go build -C tools -o "$bin/" \
-	github.com/versity/versitygw/cmd/versitygw \
-	honnef.co/go/tools/cmd/staticcheck
-go build -o "$bin/testservices" ./internal/testenv/cmd/testservices
+go build -C tools -o "$bin/" honnef.co/go/tools/cmd/staticcheck
 
 # --- services ------------------------------------------------------------
 step "starting PostgreSQL and the S3 gateway"
 run=$(mktemp -d "${TMPDIR:-/tmp}/sluice-test.XXXXXX")
-svc=
 cleanup() {
-	if [ -n "$svc" ]; then
-		kill -TERM "$svc" 2>/dev/null || true
-		wait "$svc" 2>/dev/null || true
-	fi
+	stop_services
 	rm -rf "$run"
 }
 trap cleanup EXIT
 # Make a signal end the script through exit, so the EXIT trap runs.
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
-
-SLUICE_VERSITYGW=$bin/versitygw "$bin/testservices" -env "$run/env" </dev/null &
-svc=$!
-while [ ! -e "$run/env" ]; do
-	if ! kill -0 "$svc" 2>/dev/null; then
-		wait "$svc" || true
-		svc=
-		echo "test.sh: the test services did not start (see above)" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-# shellcheck source=/dev/null
-source "$run/env"
+start_services "$run" || { echo "test.sh: see above" >&2; exit 1; }
 
 # --- checks --------------------------------------------------------------
 step "go vet"

@@ -68,16 +68,13 @@ TREE=$(realpath -e "$TREE")
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$PWD
-bin=$root/.cache/bin
 RESULTS=${RESULTS:-$root/.cache/bench}
 
+# shellcheck source=internal/testenv/services.sh
+source internal/testenv/services.sh
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
-svc=
 cleanup() {
-	if [ -n "$svc" ]; then
-		kill -TERM "$svc" 2>/dev/null || true
-		wait "$svc" 2>/dev/null || true
-	fi
+	stop_services
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -217,47 +214,9 @@ services_are="given in SLUICE_TEST_*"
 if { $need_pg && [ -z "${SLUICE_TEST_POSTGRES:-}" ]; } || { $need_s3 && [ -z "${SLUICE_TEST_S3:-}" ]; }; then
 	services_are="started by run.sh"
 	# As ./test.sh does.
-	find_initdb() {
-		if [ -n "${SLUICE_TEST_INITDB:-}" ]; then
-			echo "$SLUICE_TEST_INITDB" # chosen by hand: never install over it
-			return 0
-		fi
-		local found
-		found=$(printf '%s\n' /usr/lib/postgresql/*/bin/initdb | grep -v '\*' | sort -V | tail -n 1 || true)
-		[ -n "$found" ] || found=$(command -v initdb || true)
-		echo "$found"
-	}
-	if [ -z "$(find_initdb)" ]; then
-		if $can_install; then
-			step "installing postgresql"
-			export DEBIAN_FRONTEND=noninteractive
-			apt-get update -qq
-			apt-get install -y -qq postgresql >/dev/null
-		else
-			die "the PostgreSQL server (initdb, postgres) is not installed." \
-				"  Install it (Debian/Ubuntu: sudo apt-get install postgresql), set" \
-				"  SLUICE_TEST_INITDB to an initdb whose postgres is beside it, or give" \
-				"  running services in SLUICE_TEST_*."
-		fi
-		[ -n "$(find_initdb)" ] || die "installed postgresql, but still found no initdb"
-	fi
-	step "building versitygw and testservices"
-	mkdir -p "$bin"
-	go build -C tools -o "$bin/" github.com/versity/versitygw/cmd/versitygw
-	go build -o "$bin/testservices" ./internal/testenv/cmd/testservices
+	ensure_postgres_server || die "see above; or give running services in SLUICE_TEST_*"
 	step "starting PostgreSQL and the S3 gateway"
-	SLUICE_VERSITYGW=$bin/versitygw "$bin/testservices" -env "$work/env" </dev/null &
-	svc=$!
-	while [ ! -e "$work/env" ]; do
-		if ! kill -0 "$svc" 2>/dev/null; then
-			wait "$svc" || true
-			svc=
-			die "the test services did not start (see above)"
-		fi
-		sleep 0.1
-	done
-	# shellcheck source=/dev/null
-	source "$work/env"
+	start_services "$work" || die "see above"
 fi
 
 # --- data ----------------------------------------------------------------
