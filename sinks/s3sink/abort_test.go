@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
@@ -133,21 +132,13 @@ func TestAbortFails(t *testing.T) {
 	key := "abort-fails"
 	boom := errors.New("boom")
 	_, err := s3sink.Upload(t.Context(), c, b.input(key), failAfter(9, 12*mib, boom), &s3sink.UploadOptions{PartSize: 5 * mib})
-	ids := b.uploads(t)
-	if len(ids) != 1 {
-		t.Fatalf("multipart uploads left: %q, want the one that could not be aborted", ids)
-	}
-	id := strings.TrimPrefix(ids[0], key+" ")
+	id := b.leftUpload(t, key, "the one that could not be aborted")
 	var ae smithy.APIError
 	if !errors.Is(err, boom) || !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" ||
 		!strings.Contains(err.Error(), "(multipart upload "+id+" left behind, could not be aborted: ") {
 		t.Errorf("Upload = %v\nwant boom, and the upload %s left behind with the abort's AccessDenied", err, id)
 	}
-	if _, err := b.c.AbortMultipartUpload(ctxFor(t), &s3.AbortMultipartUploadInput{
-		Bucket: aws.String(b.name), Key: aws.String(key), UploadId: aws.String(id),
-	}); err != nil {
-		t.Errorf("AbortMultipartUpload: %v", err)
-	}
+	b.abort(t, key, id)
 	b.noneLeft(t, key)
 }
 
@@ -277,11 +268,7 @@ func TestAbortStillThere(t *testing.T) {
 	key := "still-there"
 	boom := errors.New("boom")
 	_, err := s3sink.Upload(t.Context(), c, b.input(key), failAfter(9, 12*mib, boom), &s3sink.UploadOptions{PartSize: 5 * mib, AbortTimeout: time.Second})
-	ids := b.uploads(t)
-	if len(ids) != 1 {
-		t.Fatalf("multipart uploads left: %q, want the one the aborts did not abort", ids)
-	}
-	id := strings.TrimPrefix(ids[0], key+" ")
+	id := b.leftUpload(t, key, "the one the aborts did not abort")
 	aborts := ft.count("AbortMultipartUpload")
 	want := fmt.Sprintf("(multipart upload %s left behind, still there after %d aborts)", id, aborts-1)
 	if !errors.Is(err, boom) || !strings.HasSuffix(err.Error(), want) {
@@ -290,10 +277,6 @@ func TestAbortStillThere(t *testing.T) {
 	if aborts < 3 || ft.count("ListParts") < aborts-1 {
 		t.Errorf("%d AbortMultipartUpload and %d ListParts requests; want aborts again after each ListParts", aborts, ft.count("ListParts"))
 	}
-	if _, err := b.c.AbortMultipartUpload(ctxFor(t), &s3.AbortMultipartUploadInput{
-		Bucket: aws.String(b.name), Key: aws.String(key), UploadId: aws.String(id),
-	}); err != nil {
-		t.Errorf("AbortMultipartUpload: %v", err)
-	}
+	b.abort(t, key, id)
 	b.noneLeft(t, key)
 }

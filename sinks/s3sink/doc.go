@@ -68,11 +68,15 @@
 // is still there at the end, or ListParts fails, the error says so and
 // names the upload, for the caller to abort.
 //
-// The package's abort tests (go test -run
-// 'Abort|Cancel|SourceError|ContentLength', 16 tests) ran 50 times each
-// in one go, with two busy loops loading both cores of the machine, and
-// left no upload behind, listed or not; TestUploadCancelled ran 100 times
-// so and left none (issue 17).
+// The package's 16 abort tests ran 50 times each in one go, with two busy
+// loops loading both cores of the machine, and left no upload behind,
+// listed or not; TestUploadCancelled ran 100 times so and left none
+// (issue 17). With the services of ./test.sh in SLUICE_TEST_*:
+//
+//	python3 -c 'while True: pass' & python3 -c 'while True: pass' &
+//	CI=true go test -count=50 -run 'Abort|Cancel|SourceError|ContentLength' ./sinks/s3sink/
+//	CI=true go test -count=100 -run 'TestUploadCancelled$' ./sinks/s3sink/
+//	kill %1 %2
 //
 // A cancellation does not cut a CreateMultipartUpload short either: its
 // answer, with the ID of the upload to abort, is awaited (for at most

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,6 +194,28 @@ func (b *s3Bucket) noneLeft(t testing.TB, key string) {
 	}
 	if b.exists(t, key) {
 		t.Errorf("object %s exists after a failed upload", key)
+	}
+}
+
+// leftUpload returns the ID of the one multipart upload of key left in
+// the bucket, and fails t if there is not exactly one.
+func (b *s3Bucket) leftUpload(t testing.TB, key, why string) string {
+	t.Helper()
+	ids := b.uploads(t)
+	if len(ids) != 1 {
+		t.Fatalf("multipart uploads left: %q, want %s", ids, why)
+	}
+	return strings.TrimPrefix(ids[0], key+" ")
+}
+
+// abort aborts the multipart upload id of key, which a test left behind
+// on purpose.
+func (b *s3Bucket) abort(t testing.TB, key, id string) {
+	t.Helper()
+	if _, err := b.c.AbortMultipartUpload(ctxFor(t), &s3.AbortMultipartUploadInput{
+		Bucket: aws.String(b.name), Key: aws.String(key), UploadId: aws.String(id),
+	}); err != nil {
+		t.Errorf("AbortMultipartUpload: %v", err)
 	}
 }
 

@@ -71,6 +71,25 @@ func holdingClient(t *testing.T, h *holdPart) *s3.Client {
 	return c
 }
 
+// cancelWhenStarted returns a context that is canceled when the held part
+// has started, after which the part is released if release is set.
+func (h *holdPart) cancelWhenStarted(t *testing.T, release bool) context.Context {
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	go func() {
+		select {
+		case <-h.started:
+		case <-ctx.Done(): // the test ended first
+			return
+		}
+		cancel()
+		if release {
+			h.releasePart()
+		}
+	}()
+	return ctx
+}
+
 func (h *holdPart) releasePart() { h.relOnce.Do(func() { close(h.release) }) }
 
 func (h *holdPart) event(e string) {
@@ -247,13 +266,7 @@ func TestAbortAfterPartsInFlight(t *testing.T) {
 	h := &holdPart{nth: 2}
 	c := holdingClient(t, h)
 	b := newBucket(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() {
-		<-h.started
-		cancel()
-		h.releasePart()
-	}()
+	ctx := h.cancelWhenStarted(t, true)
 	key := "in-flight-waited"
 	_, err := s3sink.Upload(ctx, c, b.input(key), data(13, 40*mib), &s3sink.UploadOptions{PartSize: 5 * mib, Concurrency: 2})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "(nothing written: multipart upload ") {
@@ -272,12 +285,7 @@ func TestAbortStraggler(t *testing.T) {
 	h := &holdPart{nth: 2, detach: true, onAbort: true}
 	c := holdingClient(t, h)
 	b := newBucket(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() {
-		<-h.started
-		cancel()
-	}()
+	ctx := h.cancelWhenStarted(t, false)
 	key := "straggler"
 	start := time.Now()
 	// One part at a time: no other part is in flight to slow the abort,

@@ -230,23 +230,25 @@ func keysetQueries(t Table, names []string, page int) (first, next string, extra
 			sel += ", (" + k + ") AS sluice_key_" + strconv.Itoa(extra)
 		}
 	}
-	keys := "(" + strings.Join(t.Key, "), (") + ")"
+	first, next = keysetRange(t, "SELECT "+sel+" FROM "+t.From)
+	tail := " ORDER BY " + keyList(t) + " LIMIT " + strconv.Itoa(page)
+	return first + tail, next + tail, extra
+}
+
+// keyList returns t's key columns as the queries list them: "(k1), (k2)".
+func keyList(t Table) string { return "(" + strings.Join(t.Key, "), (") + ")" }
+
+// keysetRange returns head (a SELECT … FROM) restricted to the rows of
+// t's scan, from its start (first) and after a key (next), whose values
+// are the parameters after t.Args.
+func keysetRange(t Table, head string) (first, next string) {
 	params := make([]string, len(t.Key))
 	for i := range params {
 		params[i] = "$" + strconv.Itoa(len(t.Args)+i+1)
 	}
-	first, next = keysetRange(t, "SELECT "+sel+" FROM "+t.From, keys, params)
-	tail := " ORDER BY " + keys + " LIMIT " + strconv.Itoa(page)
-	return first + tail, next + tail, extra
-}
-
-// keysetRange returns head (a SELECT … FROM) restricted to the rows of
-// t's scan, from its start (first) and after a key (next), whose columns
-// are keys and the parameters of whose values are params.
-func keysetRange(t Table, head, keys string, params []string) (first, next string) {
 	// A row comparison, which PostgreSQL matches against an index on
 	// the key; each parameter takes its column's type from it.
-	beyond := "(" + keys + ") > (" + strings.Join(params, ", ") + ")"
+	beyond := "(" + keyList(t) + ") > (" + strings.Join(params, ", ") + ")"
 	if strings.TrimSpace(t.Where) == "" {
 		return head, head + " WHERE " + beyond
 	}
@@ -263,12 +265,7 @@ func KeysetEstimate(ctx context.Context, db Querier, t Table, opts *KeysetOption
 	if err != nil {
 		return 0, err
 	}
-	keys := "(" + strings.Join(t.Key, "), (") + ")"
-	params := make([]string, len(t.Key))
-	for i := range params {
-		params[i] = "$" + strconv.Itoa(len(t.Args)+i+1)
-	}
-	first, next := keysetRange(t, "SELECT 1 FROM "+t.From, keys, params)
+	first, next := keysetRange(t, "SELECT 1 FROM "+t.From)
 	query, args := first, t.Args
 	if k.after != nil {
 		query, args = next, k.args
