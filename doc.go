@@ -4,17 +4,79 @@
 // Every source comes in two forms: an iterator, [iter.Seq2][V, error], for
 // in-process iteration, and a channel generator for concurrent pipelines.
 // The source packages (sources/walkdir, sources/scanner, sources/sqlrows,
-// …) each offer the pair
+// sources/s3list, sources/watch) each offer the pair
 //
 //	func All(ctx context.Context, <source>, opts *Options) iter.Seq2[V, error]
-//	func Stream(ctx context.Context, <source>, opts *Options) (<-chan V, func() error)
+//	func Stream(ctx context.Context, <source>, opts *Options, sopts *sluice.StreamOptions) (<-chan V, func() error)
 //
 // This package holds what they share: [Stream], which turns any iterator
 // into the channel form, and [StreamBatches], its batched twin; [FromStream],
 // which turns a channel back into an iterator; [Batch], [Concat] and
-// [Flatten] on iterators; and the channel stages [Merge], [Tee], [Bridge]
-// and [Buffer]. It depends only on the
-// standard library.
+// [Flatten] on iterators; the channel stages [Merge], [Tee], [Bridge]
+// and [Buffer]; and the pieces of the contract below that a source written
+// elsewhere needs too ([SingleUse], [Fail], [FailedStream], [Skip],
+// [ContextError]). It depends only on the standard library.
+//
+// # One shape for every source
+//
+// Every source, sink and the sluice command keep these rules; a source
+// written elsewhere that keeps them can be used in their place.
+//
+//   - Forms and names. Each entry point is a pair: an iterator named for
+//     what it ranges over (All, Dir, File, Keyset, Rows, Batches) and its
+//     channel form, the same name followed by Stream (Stream for All:
+//     DirStream, FileStream, KeysetStream, RowsStream, BatchesStream). A
+//     name with Stream returns a channel; a name without returns an
+//     iterator.
+//   - What All takes. All and Stream take the handle the wrapped API
+//     takes: an [io/fs.FS] and a root for walkdir, an [io.Reader] for
+//     scanner, a Querier for sqlrows, an S3 client for s3list, and an
+//     operating-system directory for watch, since fsnotify watches paths.
+//     A form that opens an operating-system path itself is named for what
+//     it opens (walkdir.Dir, scanner.File).
+//   - Options. Both forms take the package's *Options, which holds only
+//     what shapes the values; nil means the defaults. How the channel
+//     form delivers them (Buffer, Name, Observer, BatchSize, BatchWait) is
+//     a *[StreamOptions], the last parameter of every channel form, as of
+//     every channel function in this package, so an iterator form never
+//     takes an option it would ignore. A source with nothing to configure
+//     (sqlrows.All) takes no *Options.
+//   - Invalid input. Options, a nil handle, a nil function and a malformed
+//     cursor are checked once, when the function is called, before any
+//     I/O. The error names the problem and the package
+//     ("walkdir: Options.Workers is -1; want 0 or more"). The iterator
+//     yields it as its only pair ([Fail]); the channel form returns a
+//     closed channel whose stop returns it ([FailedStream]). Never a panic,
+//     never a silently empty stream.
+//   - Cursors. A cursor is "v1:" followed by the source's own position
+//     (a path, a byte offset and line, an encoded key, an S3 key), so a
+//     source can change what its cursors hold and still read the old
+//     ones. After "" starts at the beginning. After refuses a cursor it
+//     cannot resume strictly after (malformed, of another version, outside
+//     the source: not under the root, not under the prefix, past the end)
+//     with an error wrapping the package's ErrBadCursor, worded
+//     `<package>: bad cursor "<cursor>": <why>`, as the only pair. It
+//     never starts again from the beginning instead.
+//   - Filters. A Filter option is a func(V) error answered as an
+//     [io/fs.WalkDirFunc] is: nil keeps the value, [Skip] leaves it out,
+//     fs.SkipDir leaves out a directory and everything under it,
+//     fs.SkipAll ends the stream without error, and any other error ends
+//     the stream with that error.
+//   - Errors. A package's sentinel errors begin with its name
+//     ("walkdir: symbolic link loop"). An error is wrapped only with what
+//     the caller needs to act on it (a path, a key, a query), with %w. A
+//     call cut short by a cancellation ends the stream with the
+//     cancellation ([ContextError]), not with the call's own error.
+//   - Cancellation is checked once per value, or once per page or batch
+//     where a source reads them whole, with [ContextError]; a call blocked
+//     in an API that takes no context is interrupted (a deadline in the
+//     past, a closed connection) and then released, with no goroutine left.
+//   - Single use. A source over something that can be read only once (an
+//     io.Reader, open rows, a channel) says "It returns a single-use
+//     iterator" and is guarded by [SingleUse].
+//   - Dependencies. Each package's documentation says which modules
+//     outside the standard library it compiles; a source's dependency is
+//     compiled only by the package that needs it.
 //
 // # Iterators
 //
@@ -43,7 +105,7 @@
 // safe to defer; a consumer that drains the channel calls it to learn
 // whether the stream was complete.
 //
-//	entries, stop := walkdir.Stream(ctx, fsys, ".", &walkdir.Options{Workers: 4})
+//	entries, stop := walkdir.Stream(ctx, fsys, ".", &walkdir.Options{Workers: 4}, nil)
 //	defer stop()
 //	for e := range entries {
 //		use(e)

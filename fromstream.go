@@ -3,7 +3,6 @@ package sluice
 import (
 	"errors"
 	"iter"
-	"sync/atomic"
 )
 
 var errNilChan = errors.New("sluice: FromStream of a nil channel")
@@ -21,13 +20,8 @@ func FromStream[V any](ch <-chan V, stop func() error) iter.Seq2[V, error] {
 	if stop == nil {
 		stop = func() error { return nil }
 	}
-	var used atomic.Bool
-	return func(yield func(V, error) bool) {
+	return SingleUse(func(yield func(V, error) bool) {
 		var zero V
-		if used.Swap(true) {
-			yield(zero, ErrReused)
-			return
-		}
 		if ch == nil {
 			stop()
 			yield(zero, errNilChan)
@@ -48,5 +42,5 @@ func FromStream[V any](ch <-chan V, stop func() error) iter.Seq2[V, error] {
 		if err := stop(); err != nil {
 			yield(zero, err)
 		}
-	}
+	})
 }

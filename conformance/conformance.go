@@ -50,6 +50,10 @@ type Source[V any] struct {
 	// error that wraps err (errors.Is(got, err) must hold).
 	Fail func(ctx context.Context, n int, err error) iter.Seq2[V, error]
 
+	// StreamFail returns the channel form of Fail: it sends n values, then
+	// closes the channel, and its stop returns an error that wraps err.
+	StreamFail func(ctx context.Context, n int, err error) (<-chan V, func() error)
+
 	// Stall returns an iterator that yields n values and then blocks in the
 	// underlying API until ctx is done.
 	Stall func(ctx context.Context, n int) iter.Seq2[V, error]
@@ -66,6 +70,11 @@ type Source[V any] struct {
 
 	// After returns an iterator that resumes strictly after cursor.
 	After func(ctx context.Context, cursor string) iter.Seq2[V, error]
+
+	// BadCursors are cursors After must refuse: malformed, of another
+	// version, or outside the source. For each, After must yield exactly
+	// one error, and no value.
+	BadCursors []string
 
 	// Open returns how many resources (files, rows, connections, watches)
 	// the source holds open now. The suite checks it returns to its
