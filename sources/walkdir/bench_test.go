@@ -55,10 +55,10 @@ func BenchmarkWalk(b *testing.B) {
 				}},
 				{"All", func() (n int, err error) { return count(walkdir.All(ctx, fsys, ".", nil)) }},
 				{"DirStream-w4", func() (int, error) {
-					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4}))
+					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4}, nil))
 				}},
 				{"DirStream-w4-buf256", func() (int, error) {
-					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4, StreamOptions: sluice.StreamOptions{Buffer: 256}}))
+					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4}, &sluice.StreamOptions{Buffer: 256}))
 				}},
 			}
 			for _, impl := range impls {

@@ -2,8 +2,11 @@ package walkdir_test
 
 import (
 	"context"
+	"io/fs"
 	"iter"
+	"path/filepath"
 	"testing"
+	"testing/fstest"
 
 	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/conformance"
@@ -15,21 +18,39 @@ import (
 // buffered.
 func TestConformance(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		opts walkdir.Options
+		name  string
+		opts  walkdir.Options
+		sopts *sluice.StreamOptions
 	}{
-		{"Sequential", walkdir.Options{}},
-		{"Workers=4", walkdir.Options{Workers: 4}},
-		{"Workers=2/Buffer=8", walkdir.Options{Workers: 2, StreamOptions: sluice.StreamOptions{Buffer: 8}}},
+		{"Sequential", walkdir.Options{}, nil},
+		{"Workers=4", walkdir.Options{Workers: 4}, nil},
+		{"Workers=2/Buffer=8", walkdir.Options{Workers: 2}, &sluice.StreamOptions{Buffer: 8}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			conformance.Test(t, source(t, tc.opts), nil)
+			conformance.Test(t, source(t, tc.opts, tc.sopts), nil)
 		})
 	}
 }
 
-func source(t *testing.T, opts walkdir.Options) conformance.Source[walkdir.Entry] {
-	fsys := &countFS{fsys: fixture()}
+// badCursors are cursors that a walk of "." must refuse: each takes one
+// of the ways decodeCursor refuses a cursor.
+var badCursors = []string{
+	"a/b",       // no version
+	"v2:a",      // another version
+	"V1:a",      // the version is not case-folded
+	"v1:",       // no path
+	"v1:../x",   // outside the root
+	"v1:/a",     // absolute
+	"v1:a//b",   // not clean
+	"v1:./a",    // not clean
+	"v1:a/",     // not clean
+	"v1:a\x00b", // NUL
+	"v1:\xff",   // not UTF-8, which no fs.FS path is
+}
+
+func source(t *testing.T, opts walkdir.Options, sopts *sluice.StreamOptions) conformance.Source[walkdir.Entry] {
+	fsys := &countFS{fsys: conformanceTree()}
+	want := walkDirPaths(t, conformanceTree(), ".")
 	with := func(after string) *walkdir.Options {
 		o := opts
 		o.After = after
@@ -46,24 +67,30 @@ func source(t *testing.T, opts walkdir.Options) conformance.Source[walkdir.Entry
 			return walkdir.All(ctx, fsys, ".", with(""))
 		},
 		Stream: func(ctx context.Context) (<-chan walkdir.Entry, func() error) {
-			return walkdir.Stream(ctx, fsys, ".", with(""))
+			return walkdir.Stream(ctx, fsys, ".", with(""), sopts)
 		},
-		Want:  walkDirPaths(t, fixture(), "."),
+		Want:  want,
 		Equal: sameEntry,
 		Fail: func(ctx context.Context, n int, err error) iter.Seq2[walkdir.Entry, error] {
-			return walkdir.All(ctx, chainTrap(n, err, nil), ".", with(""))
+			fsys, root, o := failAfter(want, n, err, opts)
+			return walkdir.All(ctx, fsys, root, o)
+		},
+		StreamFail: func(ctx context.Context, n int, err error) (<-chan walkdir.Entry, func() error) {
+			fsys, root, o := failAfter(want, n, err, opts)
+			return walkdir.Stream(ctx, fsys, root, o, sopts)
 		},
 		Stall: stalled,
 		StreamStall: func(ctx context.Context, n int) (<-chan walkdir.Entry, func() error) {
 			return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[walkdir.Entry, error] {
 				return stalled(ctx, n)
-			}, &opts.StreamOptions)
+			}, sopts)
 		},
 		Cursor: walkdir.Entry.Cursor,
 		After: func(ctx context.Context, c string) iter.Seq2[walkdir.Entry, error] {
 			return walkdir.All(ctx, fsys, ".", with(c))
 		},
-		Open: func() int { return int(fsys.open.Load()) },
+		BadCursors: badCursors,
+		Open:       func() int { return int(fsys.open.Load()) },
 	}
 }
 
@@ -84,7 +111,7 @@ func TestConformanceDir(t *testing.T) {
 			conformance.Test(t, conformance.Source[walkdir.Entry]{
 				All: func(ctx context.Context) iter.Seq2[walkdir.Entry, error] { return walkdir.Dir(ctx, dir, opts("")) },
 				Stream: func(ctx context.Context) (<-chan walkdir.Entry, func() error) {
-					return walkdir.DirStream(ctx, dir, opts(""))
+					return walkdir.DirStream(ctx, dir, opts(""), nil)
 				},
 				Want:   want,
 				Equal:  samePath,
@@ -92,7 +119,39 @@ func TestConformanceDir(t *testing.T) {
 				After: func(ctx context.Context, c string) iter.Seq2[walkdir.Entry, error] {
 					return walkdir.Dir(ctx, dir, opts(c))
 				},
+				BadCursors: []string{
+					"x",                       // no version
+					"v2:" + dir,               // another version
+					"v1:" + filepath.Dir(dir), // the parent of the root
+					"v1:" + dir + "x/a",       // a sibling whose name starts with the root's
+					"v1:" + dir + "/../x",     // leaves the root
+					"v1:a.txt",                // relative, where the walk's paths are not
+					"v1:" + dir + "/a\x00",    // NUL
+				},
 			}, nil)
 		})
 	}
+}
+
+// conformanceTree is fixture() with an empty directory last, so that a
+// read can fail after the last entry of the walk too.
+func conformanceTree() fstest.MapFS {
+	m := fixture()
+	m["zz"] = &fstest.MapFile{Mode: fs.ModeDir}
+	return m
+}
+
+// failAfter returns the arguments of a walk of conformanceTree that
+// yields exactly want[:n], its first n entries, and then fails with err:
+// the stat of root fails, or the read of the directory want[n-1], or,
+// where want[n-1] is a file, Filter answers err for want[n].
+func failAfter(want []walkdir.Entry, n int, err error, opts walkdir.Options) (fs.FS, string, *walkdir.Options) {
+	switch {
+	case n == 0:
+		return &trapFS{FS: conformanceTree(), trap: ".", stat: true, err: err}, ".", &opts
+	case want[n-1].IsDir():
+		return &trapFS{FS: conformanceTree(), trap: want[n-1].Path, err: err}, ".", &opts
+	}
+	opts.Filter = skipAt(want[n].Path, err)
+	return conformanceTree(), ".", &opts
 }

@@ -7,31 +7,29 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
-)
 
-// cursorPrefix versions the cursor format: a cursor is "v1:" followed by
-// the entry's path. A later format gets a new prefix, and a cursor of a
-// format this version does not know is rejected, never misread.
-const cursorPrefix = "v1:"
+	"github.com/sluice-go/sluice/internal/cursor"
+)
 
 // decodeCursor returns the names below root that lead to the entry whose
 // cursor is c: an empty, non-nil slice for root itself. isOS selects the
 // path syntax of Dir (filepath) rather than that of All (path, as fs.FS
-// wants it).
+// wants it). A cursor is cursor.Version followed by the entry's path; one
+// of another version is refused, never misread.
 func decodeCursor(c, root string, isOS bool) ([]string, error) {
-	p, ok := strings.CutPrefix(c, cursorPrefix)
-	if !ok {
-		return nil, fmt.Errorf("%w: %q: unknown format", ErrBadCursor, c)
+	p, err := cursor.Parse(ErrBadCursor, c)
+	if err != nil {
+		return nil, err
 	}
 	if p == "" || strings.IndexByte(p, 0) >= 0 || (!isOS && !utf8.ValidString(p)) {
-		return nil, fmt.Errorf("%w: %q: invalid path", ErrBadCursor, c)
+		return nil, cursor.Bad(ErrBadCursor, c, "not a valid path")
 	}
 	if p == root {
 		return []string{}, nil
 	}
 	rel, ok := relative(p, root, isOS)
 	if !ok {
-		return nil, fmt.Errorf("%w: %q is not under root %q", ErrBadCursor, p, root)
+		return nil, cursor.Bad(ErrBadCursor, c, fmt.Sprintf("not under the root %q", root))
 	}
 	sep := "/"
 	if isOS {

@@ -6,6 +6,10 @@
 // (os.Lstat, os.ReadDir, real paths, symbolic links); Stream and
 // DirStream are their channel forms.
 //
+// It imports only the standard library, the root package and the
+// module's internal cursor and cancel packages: it compiles nothing
+// outside the standard library.
+//
 //	for e, err := range walkdir.All(ctx, fsys, ".", nil) {
 //		if err != nil {
 //			return err // the walk failed, or ctx was canceled: never silent
@@ -34,7 +38,8 @@
 // entry removed since the cursor was taken does not matter: the walk
 // continues with what sorts after it. A cursor that is malformed, of an
 // unknown version, or not under root is an error wrapping ErrBadCursor,
-// never a silent full walk.
+// worded `walkdir: bad cursor "<cursor>": <why>`, never a silent full
+// walk.
 //
 // # Cancellation
 //
@@ -47,7 +52,11 @@
 //
 // # Errors
 //
-// A root that cannot be read yields a single error. A directory that
+// Invalid options, a nil fs.FS and a bad Options.After are reported when
+// All, Stream, Dir or DirStream is called, before any I/O: the iterator
+// yields the error as its only pair, and the channel form returns a
+// closed channel whose stop returns it. A root that cannot be read yields
+// a single error. A directory that
 // cannot be read, and, with FollowSymlinks, a symbolic link that leads
 // back to an ancestor (ErrLoop), go to Options.OnError, which decides
 // whether the walk goes on; by default it ends with that error. Errors

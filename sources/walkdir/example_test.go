@@ -95,7 +95,7 @@ func ExampleOptions_filter() {
 // Stream reads directories ahead on several goroutines and still sends
 // the entries in the order of All.
 func ExampleStream() {
-	entries, stop := walkdir.Stream(context.Background(), exampleFS, "docs", &walkdir.Options{Workers: 4})
+	entries, stop := walkdir.Stream(context.Background(), exampleFS, "docs", &walkdir.Options{Workers: 4}, nil)
 	defer stop()
 	for e := range entries {
 		fmt.Println(e.Path)

@@ -85,17 +85,23 @@ func (f *countFile) ReadDir(n int) ([]fs.DirEntry, error) {
 }
 
 // trapFS fails, or with a ctx blocks until ctx is done, when the walk
-// opens the path trap (to read it) or, with stat, stats it.
+// opens the path trap (to read it) or, with stat, stats it. With cancel,
+// it cancels the walk first and then fails with err, as a read cut short
+// by a cancellation fails with its own error.
 type trapFS struct {
 	fs.FS
-	trap string
-	stat bool
-	err  error
-	ctx  context.Context
+	trap   string
+	stat   bool
+	err    error
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 func (t *trapFS) spring(op, name string) error {
 	err := t.err
+	if t.cancel != nil {
+		t.cancel()
+	}
 	if t.ctx != nil {
 		<-t.ctx.Done()
 		err = t.ctx.Err()

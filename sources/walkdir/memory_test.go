@@ -68,7 +68,7 @@ func TestMemoryFlat(t *testing.T) {
 		base, peak, n := ms.HeapAlloc, ms.HeapAlloc, 0
 		seq := walkdir.All(t.Context(), g, ".", nil)
 		if workers > 0 {
-			seq = sluice.FromStream(walkdir.Stream(t.Context(), g, ".", &walkdir.Options{Workers: workers, StreamOptions: sluice.StreamOptions{Buffer: 64}}))
+			seq = sluice.FromStream(walkdir.Stream(t.Context(), g, ".", &walkdir.Options{Workers: workers}, &sluice.StreamOptions{Buffer: 64}))
 		}
 		for _, err := range seq {
 			if err != nil {

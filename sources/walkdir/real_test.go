@@ -52,19 +52,19 @@ func TestGoroot(t *testing.T) {
 	}
 	got, err := collect(walkdir.Dir(ctx, root, nil))
 	check("Dir", got, err, want)
-	got, err = collect(sluice.FromStream(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4})))
+	got, err = collect(sluice.FromStream(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4}, nil)))
 	check("DirStream/Workers=4", got, err, want)
 
 	fsys := os.DirFS(root)
 	wantFS := paths(walkDirPaths(t, fsys, "."))
 	got, err = collect(walkdir.All(ctx, fsys, ".", nil))
 	check("All", got, err, wantFS)
-	got, err = collect(sluice.FromStream(walkdir.Stream(ctx, fsys, ".", &walkdir.Options{Workers: 4})))
+	got, err = collect(sluice.FromStream(walkdir.Stream(ctx, fsys, ".", &walkdir.Options{Workers: 4}, nil)))
 	check("Stream/Workers=4", got, err, wantFS)
 
 	// Resuming a parallel stream from the middle gives the rest.
 	mid := len(want) / 2
-	got, err = collect(sluice.FromStream(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4, After: walkdir.Entry{Path: want[mid]}.Cursor()})))
+	got, err = collect(sluice.FromStream(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4, After: walkdir.Entry{Path: want[mid]}.Cursor()}, nil)))
 	check("DirStream/Workers=4/After", got, err, want[mid+1:])
 }
 
@@ -171,8 +171,8 @@ func TestSymlinks(t *testing.T) {
 			t.Errorf("not following: %q, %v", rel(dir, got), err)
 		}
 		_, err = collect(walkdir.Dir(t.Context(), dir, &walkdir.Options{Workers: workers, FollowSymlinks: true}))
-		if !errors.Is(err, walkdir.ErrLoop) {
-			t.Errorf("following, Workers=%d: %v, want ErrLoop", workers, err)
+		if !errors.Is(err, walkdir.ErrLoop) || !strings.Contains(err.Error(), ": walkdir: symbolic link loop") {
+			t.Errorf("following, Workers=%d: %v, want ErrLoop, worded \"walkdir: symbolic link loop\"", workers, err)
 		}
 		var loops []string
 		got, err = collect(walkdir.Dir(t.Context(), dir, &walkdir.Options{Workers: workers, FollowSymlinks: true,

@@ -1,9 +1,13 @@
 package walkdir
 
 import (
+	"errors"
 	"io/fs"
 	"slices"
 	"sort"
+
+	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/cancel"
 )
 
 // A frame is a directory on the current path of the walk: its entries,
@@ -11,6 +15,7 @@ import (
 type frame struct {
 	node *dirNode
 	ents []fs.DirEntry
+	hide []bool    // entries Filter answered sluice.Skip: walked, not yielded; or nil
 	i    int       // next entry to yield
 	end  error     // after the last entry: fs.SkipAll or a terminal error
 	futs []*future // read-ahead of the subdirectories, by index; or nil
@@ -23,34 +28,33 @@ type frame struct {
 	rest   []string
 }
 
-// run walks the tree, yielding each entry in order.
+// errBreak ends a walk whose consumer broke its loop: nothing more may be
+// yielded.
+var errBreak = errors.New("walkdir: loop broken")
+
+// run walks the tree, yielding each entry in order, then the error that
+// ended the walk, if any.
 func (w *walker) run(yield func(Entry, error) bool) {
-	fail := func(err error) { yield(Entry{}, err) }
-	if err := w.ctxErr(); err != nil {
-		fail(err)
-		return
+	switch err := w.walkRoot(yield); err {
+	case nil, errBreak, fs.SkipDir, fs.SkipAll:
+	default:
+		yield(Entry{}, err)
 	}
-	d, info, err := w.stat()
+}
+
+// walkRoot yields root and, if it is a directory the walk reads, walks
+// it. It returns the error that ends the walk, or fs.SkipDir, fs.SkipAll
+// or errBreak for a walk that ends without one.
+func (w *walker) walkRoot(yield func(Entry, error) bool) error {
+	e, info, hide, err := w.rootEntry()
 	if err != nil {
-		fail(wrap(err))
-		return
+		return err
 	}
-	e := Entry{Path: w.root, DirEntry: d}
-	if w.opts.Filter != nil {
-		switch err := w.opts.Filter(e); err {
-		case nil:
-		case fs.SkipDir, fs.SkipAll:
-			return
-		default:
-			fail(wrap(err))
-			return
-		}
+	if w.after == nil && !hide && !yield(e, nil) {
+		return errBreak
 	}
-	if w.after == nil && !yield(e, nil) {
-		return
-	}
-	if !d.IsDir() || !w.descends(0) {
-		return
+	if !e.IsDir() || !w.descends(0) {
+		return nil
 	}
 	if w.opts.Workers > 1 {
 		w.pf = w.startPrefetch()
@@ -60,15 +64,46 @@ func (w *walker) run(yield func(Entry, error) bool) {
 	if w.follow {
 		root.info = info
 	}
-	stack := make([]frame, 0, 16)
 	f, err := w.enter(root, w.after, w.readDir(root))
 	if err != nil {
-		if err != fs.SkipAll && err != fs.SkipDir {
-			fail(err)
-		}
-		return
+		return err
 	}
-	stack = append(stack, f)
+	return w.walkStack(yield, f)
+}
+
+// rootEntry stats root and asks Filter about it: hide is true when
+// Filter answered sluice.Skip, and the error is fs.SkipAll when it
+// answered fs.SkipDir or fs.SkipAll.
+func (w *walker) rootEntry() (e Entry, info fs.FileInfo, hide bool, err error) {
+	if err := w.ctxErr(); err != nil {
+		return e, nil, false, err
+	}
+	d, info, err := w.stat()
+	if err != nil {
+		return e, nil, false, wrap(cancel.Prefer(w.ctx, err))
+	}
+	e = Entry{Path: w.root, DirEntry: d}
+	if w.opts.Filter == nil {
+		return e, info, false, nil
+	}
+	switch err := w.opts.Filter(e); err {
+	case nil:
+		return e, info, false, nil
+	case sluice.Skip:
+		return e, info, true, nil
+	case fs.SkipDir, fs.SkipAll:
+		return e, info, false, fs.SkipAll
+	default:
+		return e, info, false, wrap(err)
+	}
+}
+
+// walkStack walks the directory f and, depth first, those below it: it
+// yields the entries of the innermost directory on the stack until they
+// run out, then goes back to its parent.
+func (w *walker) walkStack(yield func(Entry, error) bool, f frame) error {
+	stack := make([]frame, 1, 16)
+	stack[0] = f
 	dirty := true // the stack or the read-ahead has changed: fill again
 	for len(stack) > 0 {
 		if dirty && w.pf != nil {
@@ -78,87 +113,97 @@ func (w *walker) run(yield func(Entry, error) bool) {
 		f := &stack[len(stack)-1]
 		if f.i >= len(f.ents) {
 			if f.end != nil {
-				if f.end != fs.SkipAll {
-					fail(f.end)
-				}
-				return
+				return f.end
 			}
 			stack[len(stack)-1] = frame{} // release its listing
 			stack = stack[:len(stack)-1]
 			continue
 		}
-		j := f.i
-		f.i++
-		d := f.ents[j]
-		if w.done != nil {
-			select {
-			case <-w.done:
-				fail(w.ctxErr())
-				return
-			default:
-			}
+		child, read, err := w.next(yield, f)
+		if err != nil {
+			return err
 		}
-		var fut *future
-		if f.futs != nil {
-			fut, f.futs[j] = f.futs[j], nil // its listing goes to the child's frame
-		}
-		var p string
-		depth := f.node.depth + 1
-		if fut != nil {
-			p = fut.node.path
-		} else {
-			p = w.join(f.node, d.Name())
-		}
-		var after []string
-		if j == f.resume {
-			after = f.rest
-		} else if !yield(Entry{Path: p, DirEntry: d, Depth: depth}, nil) {
-			return
-		}
-		if l, ok := d.(loopEntry); ok {
-			switch err := w.decide(p, l.err); err {
-			case nil, fs.SkipDir:
-				continue
-			case fs.SkipAll:
-				return
-			default:
-				fail(err)
-				return
-			}
-		}
-		if !d.IsDir() || !w.descends(depth) {
-			continue
-		}
-		var child *dirNode
-		var lst listing
-		if fut != nil {
-			child = fut.node
-			if lst, err = w.pf.wait(w, fut); err != nil {
-				fail(err)
-				return
-			}
-		} else {
-			child = &dirNode{path: p, depth: depth, parent: f.node}
-			lst = w.readDir(child)
-		}
-		dirty = true
-		nf, err := w.enter(child, after, lst)
-		switch err {
-		case nil:
-			if fut != nil {
-				nf.key = fut.key
-			} else if w.pf != nil {
-				nf.key = append(slices.Clip(f.key), int32(j))
-			}
-			stack = append(stack, nf)
-		case fs.SkipDir:
-		case fs.SkipAll:
-			return
-		default:
-			fail(err)
-			return
+		dirty = dirty || read
+		if child.node != nil {
+			stack = append(stack, child)
 		}
 	}
+	return nil
+}
+
+// next takes the next entry of f: it yields it, unless Filter hid it or
+// it is on the path to the cursor, and reads it if it is a directory the
+// walk descends into. It returns the frame of that directory (a zero
+// frame if there is none to walk), whether it read one, and the error
+// that ends the walk.
+func (w *walker) next(yield func(Entry, error) bool, f *frame) (child frame, read bool, err error) {
+	j := f.i
+	f.i++
+	d := f.ents[j]
+	if err := w.ctxErr(); err != nil {
+		return frame{}, false, err
+	}
+	var fut *future
+	if f.futs != nil {
+		fut, f.futs[j] = f.futs[j], nil // its listing goes to the child's frame
+	}
+	var p string
+	depth := f.node.depth + 1
+	if fut != nil {
+		p = fut.node.path
+	} else {
+		p = w.join(f.node, d.Name())
+	}
+	var after []string
+	switch {
+	case j == f.resume:
+		after = f.rest
+	case f.hide != nil && f.hide[j]:
+	case !yield(Entry{Path: p, DirEntry: d, Depth: depth}, nil):
+		return frame{}, false, errBreak
+	}
+	if l, ok := d.(loopEntry); ok {
+		if err := w.decide(p, l.err); err != fs.SkipDir {
+			return frame{}, false, err
+		}
+		return frame{}, false, nil
+	}
+	if !d.IsDir() || !w.descends(depth) {
+		return frame{}, false, nil
+	}
+	child, err = w.descend(f, j, fut, p, after)
+	return child, true, err
+}
+
+// descend reads the directory that is entry j of f, at path p, through
+// its read-ahead fut if it has one, and returns its frame, resumed after
+// the names after: a zero frame if OnError skipped it.
+func (w *walker) descend(f *frame, j int, fut *future, p string, after []string) (frame, error) {
+	var child *dirNode
+	var lst listing
+	if fut != nil {
+		child = fut.node
+		var err error
+		if lst, err = w.pf.wait(w, fut); err != nil {
+			return frame{}, err
+		}
+	} else {
+		child = &dirNode{path: p, depth: f.node.depth + 1, parent: f.node}
+		lst = w.readDir(child)
+	}
+	nf, err := w.enter(child, after, lst)
+	switch {
+	case err == fs.SkipDir:
+		return frame{}, nil
+	case err != nil:
+		return frame{}, err
+	}
+	if fut != nil {
+		nf.key = fut.key
+	} else if w.pf != nil {
+		nf.key = append(slices.Clip(f.key), int32(j))
+	}
+	return nf, nil
 }
 
 // enter makes the frame of the directory n from its listing: it handles
@@ -186,16 +231,23 @@ func (w *walker) enter(n *dirNode, after []string, lst listing) (frame, error) {
 }
 
 // filter applies Options.Filter to the entries of f not yet yielded,
-// in place.
+// in place: it drops those left out with fs.SkipDir, and keeps but hides
+// those answered sluice.Skip, so that a directory is still walked.
 func (w *walker) filter(f *frame) {
 	out, resume := f.i, -1
 	for j := f.i; j < len(f.ents); j++ {
 		d := f.ents[j]
 		e := Entry{Path: w.join(f.node, d.Name()), DirEntry: d, Depth: f.node.depth + 1}
 		err := w.opts.Filter(e)
-		if err == nil {
+		if err == nil || err == sluice.Skip {
 			if j == f.resume {
 				resume = out
+			}
+			if err == sluice.Skip {
+				if f.hide == nil {
+					f.hide = make([]bool, len(f.ents))
+				}
+				f.hide[out] = true
 			}
 			f.ents[out] = d
 			out++

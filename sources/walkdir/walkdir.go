@@ -7,6 +7,7 @@ import (
 	"iter"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/cursor"
 )
 
 // An Entry is one file or directory of a walk.
@@ -28,25 +29,30 @@ type Entry struct {
 // Cursor returns where e stands in its walk, as an opaque string that
 // Options.After accepts: a walk of the same root resumed after it yields
 // exactly the entries that come after e.
-func (e Entry) Cursor() string { return cursorPrefix + e.Path }
+func (e Entry) Cursor() string { return cursor.Format(e.Path) }
 
 // Options configure a walk. A nil *Options means the defaults: the whole
 // tree, no filter, stop at the first unreadable directory, one directory
-// read at a time, an unbuffered channel.
+// read at a time. All, Stream, Dir and DirStream check the options and
+// copy them when they are called: a later change to *Options does not
+// reach the walk. How Stream and DirStream deliver the entries (Buffer,
+// Name, Observer) is their last parameter, a *sluice.StreamOptions.
 type Options struct {
 	// After, if not empty, is the cursor (Entry.Cursor) of an entry of an
 	// earlier walk of the same root: the walk continues strictly after
 	// it. Subtrees that sort before the cursor are not read. A cursor
-	// that is malformed or not under root ends the walk with an error
-	// wrapping ErrBadCursor.
+	// that is malformed, of another version or not under root is refused
+	// with an error wrapping ErrBadCursor.
 	After string
 
 	// Filter, if not nil, is called for each entry before it is yielded,
-	// with one of the fs.WalkDirFunc control values as the answer:
-	// nil yields the entry; fs.SkipDir leaves out a directory and
-	// everything under it, or, for a file, the entry and the rest of its
-	// directory (as fs.WalkDir does); fs.SkipAll ends the walk there,
-	// without error. Any other error ends the walk with that error.
+	// and answered as an fs.WalkDirFunc is: nil yields the entry;
+	// sluice.Skip leaves out the entry alone (a directory is still
+	// walked, and the entries under it are yielded); fs.SkipDir leaves
+	// out a directory and everything under it, or, for a file, the entry
+	// and the rest of its directory (as fs.WalkDir does); fs.SkipAll ends
+	// the walk there, without error. Any other error ends the walk with
+	// that error.
 	//
 	// Filter is called from the walking goroutine, for all the entries of
 	// a directory when the walk enters it, so it may see entries that a
@@ -79,9 +85,6 @@ type Options struct {
 	// a time; entries are still yielded in exactly the same order. Zero
 	// or 1 reads one directory at a time, in the walking goroutine.
 	Workers int
-
-	// StreamOptions configure the channel of Stream and DirStream.
-	sluice.StreamOptions
 }
 
 var (
@@ -92,7 +95,7 @@ var (
 	// ErrLoop is wrapped, in a *fs.PathError naming the link, by the
 	// error given to OnError for a symbolic link that leads back to one
 	// of its ancestors.
-	ErrLoop = errors.New("symbolic link loop")
+	ErrLoop = errors.New("walkdir: symbolic link loop")
 
 	errNilFS = errors.New("walkdir: nil fs.FS")
 )
@@ -104,31 +107,30 @@ var (
 //
 // When ctx is done the walk ends with an error matching ctx.Err(). A
 // root that does not exist yields a single error wrapping
-// fs.ErrNotExist.
+// fs.ErrNotExist. Invalid options, a nil fsys and a bad Options.After
+// are reported when All is called: the iterator yields that error and
+// nothing else.
 func All(ctx context.Context, fsys fs.FS, root string, opts *Options) iter.Seq2[Entry, error] {
-	return func(yield func(Entry, error) bool) {
-		w, err := newWalker(ctx, fsys, false, root, opts)
-		if err != nil {
-			yield(Entry{}, err)
-			return
-		}
-		w.run(yield)
+	wk, err := newWalk(fsys, false, root, opts)
+	if err != nil {
+		return sluice.Fail[Entry](err)
 	}
+	return wk.all(ctx)
 }
 
 // Stream returns the entries of All(ctx, fsys, root, opts) on a channel,
-// with opts.Workers goroutines reading directories ahead. The channel is
-// closed when the walk ends, fails or is stopped; stop cancels the walk,
-// waits for its goroutines and returns the terminal error (see the
-// package documentation of sluice). Invalid options close the channel
-// before Stream returns, and stop reports them.
-func Stream(ctx context.Context, fsys fs.FS, root string, opts *Options) (<-chan Entry, func() error) {
-	if _, err := newWalker(ctx, fsys, false, root, opts); err != nil {
+// with opts.Workers goroutines reading directories ahead, delivered as
+// sopts says (nil: an unbuffered channel). The channel is closed when the
+// walk ends, fails or is stopped; stop cancels the walk, waits for its
+// goroutines and returns the terminal error (see the package
+// documentation of sluice). Invalid arguments, as All reports them, close
+// the channel before Stream returns, and stop returns their error.
+func Stream(ctx context.Context, fsys fs.FS, root string, opts *Options, sopts *sluice.StreamOptions) (<-chan Entry, func() error) {
+	wk, err := newWalk(fsys, false, root, opts)
+	if err != nil {
 		return sluice.FailedStream[Entry](err)
 	}
-	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Entry, error] {
-		return All(ctx, fsys, root, opts)
-	}, opts.streamOptions())
+	return sluice.StreamFunc(ctx, wk.all, sopts)
 }
 
 // Dir returns an iterator over the entries of the operating system's
@@ -137,30 +139,19 @@ func Stream(ctx context.Context, fsys fs.FS, root string, opts *Options) (<-chan
 // Root is read with os.Lstat unless opts.FollowSymlinks is set. In all
 // else it behaves as All.
 func Dir(ctx context.Context, root string, opts *Options) iter.Seq2[Entry, error] {
-	return func(yield func(Entry, error) bool) {
-		w, err := newWalker(ctx, nil, true, root, opts)
-		if err != nil {
-			yield(Entry{}, err)
-			return
-		}
-		w.run(yield)
+	wk, err := newWalk(nil, true, root, opts)
+	if err != nil {
+		return sluice.Fail[Entry](err)
 	}
+	return wk.all(ctx)
 }
 
 // DirStream returns the entries of Dir(ctx, root, opts) on a channel, as
 // Stream does for All.
-func DirStream(ctx context.Context, root string, opts *Options) (<-chan Entry, func() error) {
-	if _, err := newWalker(ctx, nil, true, root, opts); err != nil {
+func DirStream(ctx context.Context, root string, opts *Options, sopts *sluice.StreamOptions) (<-chan Entry, func() error) {
+	wk, err := newWalk(nil, true, root, opts)
+	if err != nil {
 		return sluice.FailedStream[Entry](err)
 	}
-	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Entry, error] {
-		return Dir(ctx, root, opts)
-	}, opts.streamOptions())
-}
-
-func (o *Options) streamOptions() *sluice.StreamOptions {
-	if o == nil {
-		return nil
-	}
-	return &o.StreamOptions
+	return sluice.StreamFunc(ctx, wk.all, sopts)
 }

@@ -3,6 +3,7 @@ package walkdir_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
@@ -27,11 +28,11 @@ var forms = []struct {
 		return collect(walkdir.All(ctx, fsys, root, o))
 	}},
 	{"Stream", func(ctx context.Context, fsys fs.FS, root string, o *walkdir.Options) ([]string, error) {
-		return collect(sluice.FromStream(walkdir.Stream(ctx, fsys, root, o)))
+		return collect(sluice.FromStream(walkdir.Stream(ctx, fsys, root, o, nil)))
 	}},
 	{"Stream/Workers=4", func(ctx context.Context, fsys fs.FS, root string, o *walkdir.Options) ([]string, error) {
 		o.Workers = 4
-		return collect(sluice.FromStream(walkdir.Stream(ctx, fsys, root, o)))
+		return collect(sluice.FromStream(walkdir.Stream(ctx, fsys, root, o, nil)))
 	}},
 }
 
@@ -96,7 +97,10 @@ func TestCursorOfDeletedEntry(t *testing.T) {
 }
 
 func TestBadCursor(t *testing.T) {
-	for _, tc := range []struct{ root, cursor string }{
+	if got, want := walkdir.ErrBadCursor.Error(), "walkdir: bad cursor"; got != want {
+		t.Errorf("ErrBadCursor = %q, want %q", got, want)
+	}
+	cases := []struct{ root, cursor string }{
 		{".", "a/b"},        // no version
 		{".", "v9:a/b"},     // unknown version
 		{".", "v1:"},        // empty
@@ -107,15 +111,23 @@ func TestBadCursor(t *testing.T) {
 		{"a", "v1:ab/x"},    // a sibling sharing a prefix
 		{".", "v1:a\x00b"},  // NUL
 		{".", "v1:a/\xff"},  // not UTF-8, for an fs.FS
-	} {
+	}
+	for _, c := range badCursors { // those of the conformance test
+		cases = append(cases, struct{ root, cursor string }{".", c})
+	}
+	for _, tc := range cases {
 		for _, f := range forms {
 			got, err := f.run(t.Context(), fixture(), tc.root, &walkdir.Options{After: tc.cursor})
 			if !errors.Is(err, walkdir.ErrBadCursor) || len(got) != 0 {
 				t.Errorf("%s(%q, After: %q) = %q, %v; want ErrBadCursor and nothing", f.name, tc.root, tc.cursor, got, err)
+				continue
+			}
+			if prefix := fmt.Sprintf("walkdir: bad cursor %q: ", tc.cursor); !strings.HasPrefix(err.Error(), prefix) {
+				t.Errorf("%s(%q, After: %q): error %q, want it to begin %q", f.name, tc.root, tc.cursor, err, prefix)
 			}
 		}
 	}
-	ch, stop := walkdir.Stream(t.Context(), fixture(), ".", &walkdir.Options{After: "bogus"})
+	ch, stop := walkdir.Stream(t.Context(), fixture(), ".", &walkdir.Options{After: "bogus"}, nil)
 	if _, ok := <-ch; ok {
 		t.Error("Stream with a bad cursor: channel not closed")
 	}
@@ -154,6 +166,16 @@ func TestFilterAndMaxDepth(t *testing.T) {
 		{"SkipDir on root", walkdir.Options{Filter: skipAt(".", fs.SkipDir)}, "", nil},
 		{"SkipAll", walkdir.Options{Filter: skipAt("b", fs.SkipAll)}, ". a a/b a/b/c.txt a/b/d a/b/d/e.txt a/f.txt a.txt", nil},
 		{"error", walkdir.Options{Filter: skipAt("b/g.txt", boom)}, ". a a/b a/b/c.txt a/b/d a/b/d/e.txt a/f.txt a.txt b b/empty", boom},
+		{"Skip on a file", walkdir.Options{Filter: skipAt("a/b/c.txt", sluice.Skip)},
+			". a a/b a/b/d a/b/d/e.txt a/f.txt a.txt b b/empty b/g.txt c c/h c/h/i c/h/i/j c/h/i/j/k.txt c/l.txt z.txt", nil},
+		{"Skip on a directory", walkdir.Options{Filter: skipAt("a/b", sluice.Skip)},
+			". a a/b/c.txt a/b/d a/b/d/e.txt a/f.txt a.txt b b/empty b/g.txt c c/h c/h/i c/h/i/j c/h/i/j/k.txt c/l.txt z.txt", nil},
+		{"Skip on root", walkdir.Options{Filter: skipAt(".", sluice.Skip)},
+			"a a/b a/b/c.txt a/b/d a/b/d/e.txt a/f.txt a.txt b b/empty b/g.txt c c/h c/h/i c/h/i/j c/h/i/j/k.txt c/l.txt z.txt", nil},
+		{"Skip on the cursor's directory", walkdir.Options{Filter: skipAt("c/h", sluice.Skip), After: "v1:c/h/i"},
+			"c/h/i/j c/h/i/j/k.txt c/l.txt z.txt", nil},
+		{"Skip on a directory after the cursor", walkdir.Options{Filter: skipAt("c/h", sluice.Skip), After: "v1:b/g.txt"},
+			"c c/h/i c/h/i/j c/h/i/j/k.txt c/l.txt z.txt", nil},
 		{"MaxDepth=1", walkdir.Options{MaxDepth: 1}, ". a a.txt b c z.txt", nil},
 		{"MaxDepth=2 after a/b", walkdir.Options{MaxDepth: 2, After: "v1:a/b"}, "a/f.txt a.txt b b/empty b/g.txt c c/h c/l.txt z.txt", nil},
 	} {

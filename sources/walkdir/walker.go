@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,11 +19,10 @@ import (
 // that many directory listings beyond those on the current path.
 const readAhead = 8
 
-// A walker is one range of a walk: All, Dir and, through them, Stream
-// and DirStream all run one.
-type walker struct {
-	ctx    context.Context
-	done   <-chan struct{}
+// A walk is the checked arguments of All, Stream, Dir or DirStream.
+// It is read, never written, by the walkers that range it, which may run
+// at the same time.
+type walk struct {
 	fsys   fs.FS // nil for Dir
 	isOS   bool
 	root   string
@@ -31,7 +31,14 @@ type walker struct {
 	follow bool
 	// rootClean: root is a clean path, so join may append to it.
 	rootClean bool
-	pf        *prefetcher // nil unless Workers > 1
+}
+
+// A walker is one range of a walk.
+type walker struct {
+	*walk
+	ctx  context.Context
+	done <-chan struct{}
+	pf   *prefetcher // nil unless Workers > 1
 }
 
 // A dirNode is a directory the walk reads.
@@ -48,38 +55,50 @@ type listing struct {
 	err  error
 }
 
-// newWalker validates the arguments of a walk.
-func newWalker(ctx context.Context, fsys fs.FS, isOS bool, root string, opts *Options) (*walker, error) {
-	w := &walker{ctx: ctx, done: ctx.Done(), fsys: fsys, isOS: isOS, root: root}
+// newWalk checks the arguments of a walk, before any I/O, and keeps a
+// copy of them.
+func newWalk(fsys fs.FS, isOS bool, root string, opts *Options) (*walk, error) {
+	wk := &walk{fsys: fsys, isOS: isOS, root: root}
 	if opts != nil {
-		w.opts = *opts
+		wk.opts = *opts
 	}
 	if !isOS && fsys == nil {
 		return nil, errNilFS
 	}
-	if w.opts.MaxDepth < 0 || w.opts.Workers < 0 {
-		return nil, fmt.Errorf("walkdir: negative MaxDepth (%d) or Workers (%d)", w.opts.MaxDepth, w.opts.Workers)
+	if n := wk.opts.MaxDepth; n < 0 {
+		return nil, fmt.Errorf("walkdir: Options.MaxDepth is %d; want 0 or more", n)
 	}
-	if w.opts.After != "" {
-		after, err := decodeCursor(w.opts.After, root, isOS)
+	if n := wk.opts.Workers; n < 0 {
+		return nil, fmt.Errorf("walkdir: Options.Workers is %d; want 0 or more", n)
+	}
+	if wk.opts.After != "" {
+		after, err := decodeCursor(wk.opts.After, root, isOS)
 		if err != nil {
 			return nil, err
 		}
-		w.after = after
+		wk.after = after
 	}
-	w.follow = isOS && w.opts.FollowSymlinks
+	wk.follow = isOS && wk.opts.FollowSymlinks
 	if isOS {
-		w.rootClean = filepath.Clean(root) == root
+		wk.rootClean = filepath.Clean(root) == root
 	} else {
-		w.rootClean = path.Clean(root) == root
+		wk.rootClean = path.Clean(root) == root
 	}
-	return w, nil
+	return wk, nil
+}
+
+// all returns the iterator of the walk: each range runs a walker.
+func (wk *walk) all(ctx context.Context) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		w := &walker{walk: wk, ctx: ctx, done: ctx.Done()}
+		w.run(yield)
+	}
 }
 
 // join returns the path of the entry name of the directory n, as
 // path.Join (or filepath.Join for Dir) would, without its cost: below a
 // clean path, a plain name is only appended.
-func (w *walker) join(n *dirNode, name string) string {
+func (w *walk) join(n *dirNode, name string) string {
 	sep := byte('/')
 	if w.isOS {
 		sep = filepath.Separator
@@ -97,7 +116,7 @@ func (w *walker) join(n *dirNode, name string) string {
 }
 
 // descends reports whether the walk reads a directory at depth.
-func (w *walker) descends(depth int) bool {
+func (w *walk) descends(depth int) bool {
 	return w.opts.MaxDepth == 0 || depth < w.opts.MaxDepth
 }
 
@@ -160,8 +179,8 @@ func pathError(op, name string, err error) error {
 // decide applies the answer of OnError (or its default) to err: it
 // returns nil to go on, fs.SkipDir or fs.SkipAll, or the terminal error.
 func (w *walker) decide(name string, err error) error {
-	if cerr := w.ctxErr(); cerr != nil {
-		return cerr // a read interrupted by the cancellation
+	if err := w.ctxErr(); err != nil {
+		return err // a read cut short by the cancellation: not OnError's
 	}
 	if w.opts.OnError != nil {
 		err = w.opts.OnError(name, err)

@@ -99,10 +99,10 @@ func BenchmarkWalk(b *testing.B) {
 					return n, stop()
 				}},
 				{"DirStream-w4", func() (int64, error) {
-					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4}))
+					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4}, nil))
 				}},
 				{"DirStream-w4-buf256", func() (int64, error) {
-					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4, StreamOptions: sluice.StreamOptions{Buffer: 256}}))
+					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4}, &sluice.StreamOptions{Buffer: 256}))
 				}},
 			}
 			for _, impl := range impls {
