@@ -35,9 +35,16 @@ func checks[V any]() []check[V] {
 			}
 			return nonEmpty(s)
 		}, (*suite[V]).resume},
+		{"BadCursors", func(s *Source[V]) string {
+			if s.After == nil || len(s.BadCursors) == 0 {
+				return "After and BadCursors"
+			}
+			return ""
+		}, (*suite[V]).badCursors},
 		{"StreamDrain", streamNeeds[V], (*suite[V]).streamDrain},
 		{"StreamStop", streamNeeds[V], (*suite[V]).streamStop},
 		{"StreamCancel", streamNeeds[V], (*suite[V]).streamCancel},
+		{"StreamFail", func(s *Source[V]) string { return need(s.StreamFail != nil, "StreamFail") }, (*suite[V]).streamFail},
 		{"StreamStall", func(s *Source[V]) string { return need(s.StreamStall != nil, "StreamStall") }, (*suite[V]).streamStall},
 	}
 }

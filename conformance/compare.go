@@ -24,8 +24,34 @@ func (su *suite[V]) diff(got, want []V) string {
 
 // diffUnordered compares got with want as multisets.
 func (su *suite[V]) diffUnordered(got, want []V) string {
-	rest := append([]V(nil), want...)
-	var extra []V
+	rest, extra := su.unmatched(got, want)
+	if len(rest) == 0 && len(extra) == 0 {
+		return ""
+	}
+	var parts []string
+	if len(rest) > 0 {
+		parts = append(parts, "missing "+list(rest))
+	}
+	if len(extra) > 0 {
+		parts = append(parts, "unexpected "+list(extra))
+	}
+	return fmt.Sprintf("got %d values, want %d (as a multiset): %s", len(got), len(want), strings.Join(parts, "; "))
+}
+
+// diffWithin describes the values of got that want does not hold, as
+// multisets (a value got holds more times than want counts as extra), or
+// returns "" when there are none: got is a part of want, in any order.
+func (su *suite[V]) diffWithin(got, want []V) string {
+	if _, extra := su.unmatched(got, want); len(extra) > 0 {
+		return fmt.Sprintf("%d of the %d values are not among Want's (or come more often than in Want): unexpected %s", len(extra), len(got), list(extra))
+	}
+	return ""
+}
+
+// unmatched matches the values of got with those of want, each at most
+// once, and returns what is left of want and the values of got left over.
+func (su *suite[V]) unmatched(got, want []V) (rest, extra []V) {
+	rest = append([]V(nil), want...)
 	for _, g := range got {
 		found := false
 		for i, w := range rest {
@@ -39,17 +65,7 @@ func (su *suite[V]) diffUnordered(got, want []V) string {
 			extra = append(extra, g)
 		}
 	}
-	if len(rest) == 0 && len(extra) == 0 {
-		return ""
-	}
-	var parts []string
-	if len(rest) > 0 {
-		parts = append(parts, "missing "+list(rest))
-	}
-	if len(extra) > 0 {
-		parts = append(parts, "unexpected "+list(extra))
-	}
-	return fmt.Sprintf("got %d values, want %d (as a multiset): %s", len(got), len(want), strings.Join(parts, "; "))
+	return rest, extra
 }
 
 // isPrefix reports whether got is a prefix of want.

@@ -71,9 +71,19 @@ type Source[V any] struct {
 	// After returns an iterator that resumes strictly after cursor.
 	After func(ctx context.Context, cursor string) iter.Seq2[V, error]
 
+	// PageSize is the size of the pages or buffers the source reads in
+	// (a keyset PageSize, S3 MaxKeys, the tokens of one read): their
+	// boundaries are where a resume is most likely wrong. Zero means
+	// unknown. Resume checks every cursor of a Want of 64 values or fewer;
+	// of a larger one, a sample, which with PageSize also holds the
+	// cursors on both sides of the first few page boundaries and of a few
+	// spread through the run. Make Want span several pages.
+	PageSize int
+
 	// BadCursors are cursors After must refuse: malformed, of another
 	// version, or outside the source. For each, After must yield exactly
-	// one error, and no value.
+	// one error, and no value: a source that reads a bad cursor as ""
+	// would deliver every value again.
 	BadCursors []string
 
 	// Open returns how many resources (files, rows, connections, watches)

@@ -25,6 +25,18 @@ func TestCorrectFakePasses(t *testing.T) {
 	}
 }
 
+// A correct source of more than 64 values, with pages: Resume samples
+// its cursors, page boundaries included.
+func TestCorrectBigFakePasses(t *testing.T) {
+	f := newFake(100)
+	defer close(f.release)
+	s := f.source()
+	s.PageSize = 8
+	if err := conformance.Check(s, fast); err != nil {
+		t.Fatalf("Check of a correct source:\n%v", err)
+	}
+}
+
 func TestTestRunsSubtests(t *testing.T) {
 	f := newFake(5)
 	defer close(f.release)
@@ -72,26 +84,72 @@ func TestBrokenSources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(10)
-			tt.defect(f)
-			s := f.source()
-			if tt.mod != nil {
-				tt.mod(&s)
-			}
-			err := conformance.Check(s, fast)
-			close(f.release)
-			if err == nil {
-				t.Fatalf("Check = nil, want an error containing %q", tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Check = \n%v\n\nwant an error containing %q", err, tt.want)
-			}
-			t.Logf("reported:\n%v", err)
-			// Let the goroutines that the release unblocked finish.
-			if err := goleak.Find(); err != nil {
-				t.Logf("after release: %v", err)
-			}
+			wantReported(t, newFake(10), tt.defect, tt.mod, tt.want)
 		})
+	}
+}
+
+// TestBrokenStreamFailAndCursors does for StreamFail, BadCursors and
+// Resume's sample what TestBrokenSources does for the other checks: each
+// defect here passes every other check, and every check of a suite that
+// looked only at the iterator's failure, never gave After a bad cursor
+// and resumed only at the first, middle and last values.
+func TestBrokenStreamFailAndCursors(t *testing.T) {
+	tests := []struct {
+		name   string
+		n      int // values of the fake
+		defect func(*fake)
+		want   string // in Check's error
+		mod    func(*conformance.Source[int])
+	}{
+		{"stream drops the source's failure", 10, func(f *fake) { f.dropFailure = true },
+			"StreamFail: fail after values=0: stop() of StreamFail(ctx, 0, err) after its channel closed = <nil>, want an error wrapping the source's failure: the failure was lost", nil},
+		{"stream drops the failure after the last value", 10, func(f *fake) { f.dropFailure = true },
+			"fail after values=10: stop() of StreamFail(ctx, 10, err) after its channel closed = <nil>", nil},
+		{"stream fails a value late", 10, func(f *fake) { f.failLate = true },
+			"StreamFail: fail after values=0: StreamFail(ctx, 0, err) sent 1 values before the channel closed, want 0", nil},
+		{"bad cursor read as the start", 10, func(f *fake) { f.badCursorRestart = true },
+			`cursor "v1:zz": After("v1:zz") yielded 10 values and no error: a bad cursor must be refused, not read as the start`, nil},
+		{"cursor of another version read as the start", 10, func(f *fake) { f.badCursorRestart = true },
+			`After("v2:3") yielded 10 values and no error`, nil},
+		{"bad cursor refused after values", 10, func(f *fake) { f.badCursorLate = true },
+			`After("v1:zz") yielded 10 values before its error "fake: bad cursor \"v1:zz\": strconv.Atoi: parsing \"zz\": invalid syntax": a bad cursor must be refused before the first value, not read as the start`, nil},
+		{"cursor past the end read as the end", 10, func(f *fake) { f.badCursorEnd = true },
+			`BadCursors: cursor "v1:15": After("v1:15") yielded no value and no error: a bad cursor must be refused, not read as the end`, nil},
+		{"resume wrong at the end of a page", 20, func(f *fake) { f.resumeLosesAfter = 4 },
+			`Resume: cursor at value=4: After("v1:4") skips 5, the value after the cursor: values were lost`, nil},
+		{"resume wrong at a page boundary of a big source", 100, func(f *fake) { f.resumeLosesAfter = 63 },
+			`Resume: cursor at value=63: After("v1:63") skips 64, the value after the cursor: values were lost`,
+			func(s *conformance.Source[int]) { s.PageSize = 8 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantReported(t, newFake(tt.n), tt.defect, tt.mod, tt.want)
+		})
+	}
+}
+
+// wantReported switches defect on in f and wants Check to report it with
+// an error containing want.
+func wantReported(t *testing.T, f *fake, defect func(*fake), mod func(*conformance.Source[int]), want string) {
+	t.Helper()
+	defect(f)
+	s := f.source()
+	if mod != nil {
+		mod(&s)
+	}
+	err := conformance.Check(s, fast)
+	close(f.release)
+	if err == nil {
+		t.Fatalf("Check = nil, want an error containing %q", want)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("Check = \n%v\n\nwant an error containing %q", err, want)
+	}
+	t.Logf("reported:\n%v", err)
+	// Let the goroutines that the release unblocked finish.
+	if err := goleak.Find(); err != nil {
+		t.Logf("after release: %v", err)
 	}
 }
 

@@ -32,7 +32,7 @@ func (r *run[V]) violation(format string, args ...any) {
 
 func (r *run[V]) violationErr() error { return errors.Join(r.violations...) }
 
-// errContinued is what the driver panics with, inside the iterator, when
+// continuedPanic is what the driver panics with, inside the iterator, when
 // the iterator calls yield again after yield returned false: that is what
 // the runtime does to a range loop, and it stops a broken iterator that
 // would otherwise loop forever.

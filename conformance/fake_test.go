@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,10 @@ type fake struct {
 	stallIgnoresCtx  bool // Stall blocks until release, not ctx.Done
 	resumeRepeats    bool // After yields the cursor's own value again
 	resumeSkips      bool // After skips the value after the cursor
+	resumeLosesAfter int  // After(the cursor of this value) skips the next value; 0: none
+	badCursorRestart bool // After reads a malformed cursor as "", the start
+	badCursorEnd     bool // After reads a cursor past the end as the end
+	badCursorLate    bool // After refuses a malformed cursor only after reading from the start
 	singleUse        bool // a second range yields nothing
 	wrongValue       bool // value 3 is off by 100
 	slowBreak        bool // takes long to return after yield returned false
@@ -52,6 +57,8 @@ type fake struct {
 	stopOnceOnly    bool // a second stop reports something else
 	streamUnordered bool // sends in reverse order
 	stallOnParent   bool // a stalled producer waits on the parent ctx, which stop does not cancel
+	dropFailure     bool // stop returns nil after the source failed (cancellations still reported)
+	failLate        bool // the channel form fails one value after its source
 }
 
 func newFake(n int) *fake { return &fake{n: n, release: make(chan struct{})} }
@@ -71,26 +78,65 @@ func (f *fake) source() conformance.Source[int] {
 		Stall: func(ctx context.Context, n int) iter.Seq2[int, error] {
 			return f.seq(ctx, 0, -1, nil, n)
 		},
-		Cursor: func(v int) string { return strconv.Itoa(v) },
-		After: func(ctx context.Context, cursor string) iter.Seq2[int, error] {
-			c, err := strconv.Atoi(cursor)
-			if err != nil {
-				return func(yield func(int, error) bool) { yield(0, err) }
-			}
-			from := c + 1
-			if f.resumeRepeats {
-				from = c
-			}
-			if f.resumeSkips && c < f.n-2 {
-				from = c + 2
-			}
-			return f.seq(ctx, from, -1, nil, -1)
+		StreamFail: func(ctx context.Context, n int, err error) (<-chan int, func() error) {
+			return f.streamFrom(ctx, -1, n, err)
+		},
+		Cursor: func(v int) string { return "v1:" + strconv.Itoa(v) },
+		After:  f.after,
+		BadCursors: []string{
+			"3",                         // no version
+			"v2:3",                      // another version
+			"v1:zz",                     // malformed
+			"v1:-4",                     // before the start
+			"v1:" + strconv.Itoa(f.n+5), // past the end
 		},
 		StreamStall: func(ctx context.Context, n int) (<-chan int, func() error) {
-			return f.streamFrom(ctx, n)
+			return f.streamFrom(ctx, n, -1, nil)
 		},
 		Open: func() int { return int(f.open.Load()) },
 	}
+}
+
+var errBadCursor = errors.New("fake: bad cursor")
+
+// after resumes strictly after cursor, "v1:" and the index of a value.
+func (f *fake) after(ctx context.Context, cursor string) iter.Seq2[int, error] {
+	if cursor == "" {
+		return f.seq(ctx, 0, -1, nil, -1)
+	}
+	bad := func(why string) iter.Seq2[int, error] {
+		err := fmt.Errorf("%w %q: %s", errBadCursor, cursor, why)
+		if f.badCursorLate {
+			return f.seq(ctx, 0, f.n, err, -1)
+		}
+		return func(yield func(int, error) bool) { yield(0, err) }
+	}
+	pos, ok := strings.CutPrefix(cursor, "v1:")
+	if !ok {
+		if f.badCursorRestart {
+			return f.seq(ctx, 0, -1, nil, -1)
+		}
+		return bad("not v1")
+	}
+	c, err := strconv.Atoi(pos)
+	switch {
+	case err != nil && f.badCursorRestart:
+		return f.seq(ctx, 0, -1, nil, -1)
+	case err != nil:
+		return bad(err.Error())
+	case c >= f.n && f.badCursorEnd:
+		return f.seq(ctx, f.n, -1, nil, -1)
+	case c < 0 || c >= f.n:
+		return bad("outside the source")
+	}
+	from := c + 1
+	switch {
+	case f.resumeRepeats:
+		from = c
+	case f.resumeSkips && c < f.n-2, f.resumeLosesAfter > 0 && c == f.resumeLosesAfter:
+		from = c + 2
+	}
+	return f.seq(ctx, from, -1, nil, -1)
 }
 
 // ctxErr is how the fake reports a done ctx, defects included.
@@ -209,15 +255,20 @@ func (f *fake) seq(ctx context.Context, from, failAfter int, failErr error, stal
 
 // stream is a hand-written channel form, so its defects are its own.
 func (f *fake) stream(parent context.Context) (<-chan int, func() error) {
-	return f.streamFrom(parent, -1)
+	return f.streamFrom(parent, -1, -1, nil)
 }
 
-// streamFrom stalls after stallAfter values when stallAfter >= 0.
-func (f *fake) streamFrom(parent context.Context, stallAfter int) (<-chan int, func() error) {
+// streamFrom stalls after stallAfter values when stallAfter >= 0, and
+// fails with failErr after failAfter values when failAfter >= 0.
+func (f *fake) streamFrom(parent context.Context, stallAfter, failAfter int, failErr error) (<-chan int, func() error) {
+	if f.failLate && failAfter >= 0 {
+		failAfter++
+	}
 	ctx, cancel := context.WithCancel(parent)
 	out := make(chan int)
 	done := make(chan struct{})
-	var err error
+	var err error                    // the context's error, when the producer saw it done
+	var failed atomic.Pointer[error] // the source's own failure
 	go func() {
 		defer close(done)
 		if !f.neverClose {
@@ -229,6 +280,10 @@ func (f *fake) streamFrom(parent context.Context, stallAfter int) (<-chan int, f
 			defer time.Sleep(300 * time.Millisecond)
 		}
 		for i := range f.n {
+			if i == failAfter {
+				failed.Store(&failErr)
+				return
+			}
 			if i == stallAfter {
 				if f.stallOnParent {
 					select {
@@ -264,6 +319,9 @@ func (f *fake) streamFrom(parent context.Context, stallAfter int) (<-chan int, f
 				return
 			}
 		}
+		if failAfter >= f.n {
+			failed.Store(&failErr) // after the last value
+		}
 	}()
 	var calls atomic.Int32
 	stop := func() error {
@@ -277,6 +335,8 @@ func (f *fake) streamFrom(parent context.Context, stallAfter int) (<-chan int, f
 			return errors.New("fake: already stopped")
 		case f.stopNilOnCancel:
 			return nil
+		case failed.Load() != nil && !f.dropFailure:
+			return *failed.Load()
 		case parent.Err() != nil:
 			return parent.Err()
 		case f.stopErrOnStop:
