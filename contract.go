@@ -39,4 +39,6 @@ func Fail[V any](err error) iter.Seq2[V, error] {
 // never ends with it. A source of a tree still descends into a directory
 // left out with Skip; fs.SkipDir leaves out the directory and everything
 // under it.
+//
+//lint:ignore ST1012 a control value, not a failure, named as fs.SkipDir and fs.SkipAll are.
 var Skip = errors.New("sluice: skip this value")
