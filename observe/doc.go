@@ -4,6 +4,8 @@
 // [Multi] gives one stream several observers. Package observe/prom records
 // the same events as Prometheus metrics.
 //
+// It imports only the standard library and the root package.
+//
 //	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 //	ch, stop := sluice.Stream(ctx, seq, &sluice.StreamOptions{
 //		Name:     "orders",

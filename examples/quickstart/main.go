@@ -8,6 +8,8 @@
 // every line once.
 //
 //	go run ./examples/quickstart
+//
+// It imports only the standard library and the root package.
 package main
 
 import (

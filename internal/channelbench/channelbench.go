@@ -4,6 +4,8 @@
 // the batches of sluice.StreamBatches over it (impl=StreamBatches), so
 // that benchstat -col /impl puts the two side by side. It is for the
 // sources' bench_test.go files only.
+//
+// It imports only the standard library and the root package.
 package channelbench
 
 import (

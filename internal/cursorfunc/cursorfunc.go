@@ -1,7 +1,11 @@
 // Package cursorfunc finds how a sink reads the cursor of a value: the
-// function it was given, or else the value's own Cursor method, which
-// every source's value type (walkdir.Entry, scanner.Token, sqlrows.Row…)
-// has.
+// function it was given, or else the value's own Cursor method. Not every
+// source's values have one: walkdir.Entry, scanner.Token, sqlrows.Row (of
+// Keyset) and s3list.Entry (of Entries) do; the types.Object of s3list.All,
+// the caller's own type of sqlrows.All, Rows and SQL, and watch.Event do
+// not, so a sink of those has no cursor unless it is given the function.
+//
+// It imports only the standard library.
 package cursorfunc
 
 import "reflect"

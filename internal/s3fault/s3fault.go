@@ -10,6 +10,8 @@
 //	client := s3.New(s3.Options{…, HTTPClient: &http.Client{Transport: ft}})
 //
 // A fault answers in place of the server: the request never reaches Base.
+//
+// It imports only the standard library (its tests use the AWS SDK).
 package s3fault
 
 import (

@@ -29,8 +29,9 @@
 //
 //	func TestMain(m *testing.M) { goleak.VerifyTestMain(testenv.M(m)) }
 //
-// Package testenv imports no database driver or AWS SDK, so a test that
-// needs neither compiles neither; packages pgenv and s3env add the clients.
+// Package testenv imports only the standard library and its internal
+// package services: no database driver or AWS SDK, so a test that needs
+// neither compiles neither; packages pgenv and s3env add the clients.
 package testenv
 
 import (

@@ -12,8 +12,10 @@
 //	…
 //	http.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 //
-// It is the only package of the module that imports the Prometheus client,
-// so a program that does not use it does not compile it.
+// It compiles github.com/prometheus/client_golang and what it requires
+// (client_model, common, procfs, protobuf…); it is the only package of the
+// library that does, so a program that does not use it compiles none of
+// them.
 //
 // # Metrics
 //

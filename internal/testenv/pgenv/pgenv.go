@@ -1,6 +1,8 @@
 // Package pgenv gives tests a PostgreSQL database of their own on the
 // cluster of package testenv. It is separate from testenv so that tests
 // needing only S3 do not compile pgx.
+//
+// It compiles github.com/jackc/pgx/v5 and what it requires.
 package pgenv
 
 import (

@@ -1,6 +1,9 @@
 // Package s3env makes AWS SDK clients for the S3 service of package testenv.
 // It is separate from testenv so that tests needing only PostgreSQL do not
 // compile the AWS SDK.
+//
+// It compiles the AWS SDK for Go v2 (github.com/aws/aws-sdk-go-v2 and its
+// service/s3, github.com/aws/smithy-go) and what it requires.
 package s3env
 
 import (

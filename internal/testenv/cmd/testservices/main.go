@@ -12,6 +12,8 @@
 // it receives SIGINT, SIGTERM or SIGHUP, or its parent process exits, and
 // stops both services, removing their data. FILE appears only once both are
 // ready, and renamed into place, so a waiting script never reads half of it.
+//
+// It imports only the standard library and package services.
 package main
 
 import (

@@ -3,7 +3,8 @@
 // package testenv, which starts them once per test binary, and by the
 // testservices command, which starts them once for a whole ./test.sh run.
 //
-// It does not import "testing", so the command can use it.
+// It does not import "testing", so the command can use it. It imports only
+// the standard library.
 package services
 
 import (
