@@ -16,7 +16,7 @@ import (
 // belongs to, so that a checkpoint is never applied to another source,
 // and whether the source was read to its end:
 //
-//	{"source":"walk /home/me/src","cursor":"…","done":false}
+//	{"source":"walk /abs/dir","cursor":"…","done":false}
 type checkpointFile struct {
 	store *checkpoint.FileStore
 	path  string

@@ -5,6 +5,13 @@
 // after any cursor, keep a checkpoint, be interrupted cleanly, and show its
 // progress and metrics as it runs.
 //
+// It compiles the module of every source (github.com/jackc/pgx/v5, the
+// AWS SDK for Go v2, github.com/fsnotify/fsnotify),
+// github.com/prometheus/client_golang for --metrics,
+// github.com/schollz/progressbar/v3 and golang.org/x/term for the progress
+// line, github.com/johannesboyne/gofakes3 for s3 ls --demo, and what they
+// require.
+//
 //	sluice s3 ls --demo                      # a bucket of an S3 server in memory: try it
 //	sluice walk ~/src | jq -r 'select(.size > 1e6) | .path'
 //	sluice lines access.log --checkpoint state/access.ckpt
