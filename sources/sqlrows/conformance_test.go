@@ -2,6 +2,8 @@ package sqlrows_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"iter"
 	"testing"
 	"time"
@@ -22,8 +24,10 @@ const conformanceRows = 10
 // a cancel request and a Terminate and reading until the server closes
 // (pgconn's asyncClose; jackc/pgx#2584), and a loaded server took more
 // than a second to do so in a CI run (Keyset/TwoColumns/StreamStall),
-// whose stream had ended at once. The suite has one bound for both, so
-// the end of a canceled stream is held to 3 s too for these forms.
+// whose stream had ended at once, and in runs beside other test processes
+// (SQL/StreamStall, SQLRows/Stall: database/sql's driver is pgx too).
+// The suite has one bound for both, so the end of a canceled stream is
+// held to 3 s too, for every form.
 var settleOpts = &conformance.Options{Latency: 3 * time.Second}
 
 var scan = pgx.RowToStructByName[item]
@@ -32,7 +36,9 @@ var scan = pgx.RowToStructByName[item]
 // a pool or a database/sql handle, the forms over rows already open, and
 // keyset pages over one and two key columns.
 func TestConformance(t *testing.T) {
-	dsn := database(t, conformanceRows)
+	// One row more than the keyset scans read, for their Fail to fail
+	// after the last of them (see keysetSource).
+	dsn := database(t, conformanceRows+1)
 	pool := newPool(t, dsn)
 	db := openSQL(t, dsn)
 	acquired := func() int { return int(pool.Stat().AcquiredConns()) }
@@ -56,7 +62,7 @@ func TestConformance(t *testing.T) {
 		stream := func(ctx context.Context, q string, args ...any) (<-chan item, func() error) {
 			return sqlrows.SQLStream(ctx, db, q, args, scanItem, &sluice.StreamOptions{Buffer: 2})
 		}
-		conformance.Test(t, querySource(want, query, stream, inUse), nil)
+		conformance.Test(t, querySource(want, query, stream, inUse), settleOpts)
 	})
 
 	t.Run("Rows", func(t *testing.T) {
@@ -77,7 +83,7 @@ func TestConformance(t *testing.T) {
 		}
 		s := querySource(want, query, stream, acquired)
 		s.SingleUse = true
-		conformance.Test(t, s, nil)
+		conformance.Test(t, s, settleOpts)
 	})
 
 	t.Run("SQLRows", func(t *testing.T) {
@@ -101,19 +107,22 @@ func TestConformance(t *testing.T) {
 		stream := func(ctx context.Context, q string, args ...any) (<-chan item, func() error) {
 			rows, err := db.QueryContext(ctx, q, args...)
 			if err != nil {
-				t.Errorf("QueryContext(%q) = %v", q, err)
+				return sluice.FailedStream[item](err)
 			}
 			return sqlrows.SQLRowsStream(ctx, rows, scanItem, nil)
 		}
 		s := querySource(want, query, stream, inUse)
 		s.SingleUse = true
 		s.StreamStall = nil
-		conformance.Test(t, s, nil)
+		conformance.Test(t, s, settleOpts)
 	})
 
 	t.Run("Keyset", func(t *testing.T) {
 		pool := indexPool(t, dsn)
-		conformance.Test(t, keysetSource(pool, want, sqlrows.Table{From: "items", Key: []string{"id"}}), settleOpts)
+		conformance.Test(t, keysetSource(pool, want, sqlrows.Table{From: "items", Key: []string{"id"}}, []string{
+			keyCursor("x"), // a value an int column does not take
+			keyCursor("1", "2"),
+		}), settleOpts)
 	})
 
 	t.Run("Keyset/TwoColumns", func(t *testing.T) {
@@ -123,6 +132,10 @@ func TestConformance(t *testing.T) {
 			From:   "items",
 			Select: "id, name",
 			Key:    []string{"id / 4", "id"},
+		}, []string{
+			keyCursor("0", "1.5"), // a value of the second column refused
+			keyCursor("0"),
+			keyCursor("0", "1", "2"),
 		}), settleOpts)
 	})
 }
@@ -147,6 +160,10 @@ func querySource(
 		Fail: func(ctx context.Context, k int, err error) iter.Seq2[item, error] {
 			return divisionByZero(query(ctx, failQuery, n+k, k+1), err)
 		},
+		StreamFail: func(ctx context.Context, k int, err error) (<-chan item, func() error) {
+			ch, stop := stream(ctx, failQuery, n+k, k+1)
+			return streamDivisionByZero(ch, stop, err)
+		},
 		Stall: func(ctx context.Context, k int) iter.Seq2[item, error] {
 			return query(ctx, stallQuery, n+k, k)
 		},
@@ -157,11 +174,17 @@ func querySource(
 	}
 }
 
-// keysetSource describes Keyset over t, in pages of 3 rows.
-func keysetSource(pool *pgxpool.Pool, want []item, t sqlrows.Table) conformance.Source[sqlrows.Row[item]] {
+// keysetSource describes Keyset over t, in pages of 3 rows, reading the
+// first len(want) rows of the fixture's len(want)+1: Fail's scan, over
+// all of them, can fail after the last row of the others. bad lists
+// cursors After must refuse besides those every keyset scan does.
+func keysetSource(pool *pgxpool.Pool, want []item, t sqlrows.Table, bad []string) conformance.Source[sqlrows.Row[item]] {
+	const page = 3
 	opts := func(after string) *sqlrows.KeysetOptions {
-		return &sqlrows.KeysetOptions{PageSize: 3, After: after}
+		return &sqlrows.KeysetOptions{PageSize: page, After: after}
 	}
+	all := t
+	t.Where, t.Args = "id <= $1", []any{len(want)}
 	var rows []sqlrows.Row[item]
 	for row, err := range sqlrows.Keyset(context.Background(), pool, t, scan, opts("")) {
 		if err != nil {
@@ -176,9 +199,14 @@ func keysetSource(pool *pgxpool.Pool, want []item, t sqlrows.Table) conformance.
 	if len(values) != len(want) {
 		panic("keyset fixture: wrong rows")
 	}
-	with := func(where string, args ...any) sqlrows.Table {
-		u := t
-		u.Where, u.Args = where, args
+	// failing divides by zero at row k+1 in key order, the row past the
+	// others when k is len(want).
+	failing := func(k int) sqlrows.Table {
+		u := all
+		u.Where, u.Args = "(id - $1) / (id - $1) = 1", []any{len(want) + 1}
+		if k < len(values) {
+			u.Args[0] = values[k].ID
+		}
 		return u
 	}
 	return conformance.Source[sqlrows.Row[item]]{
@@ -186,28 +214,50 @@ func keysetSource(pool *pgxpool.Pool, want []item, t sqlrows.Table) conformance.
 			return sqlrows.Keyset(ctx, pool, t, scan, opts(""))
 		},
 		Stream: func(ctx context.Context) (<-chan sqlrows.Row[item], func() error) {
-			return sqlrows.KeysetStream(ctx, pool, t, scan, opts(""))
+			return sqlrows.KeysetStream(ctx, pool, t, scan, opts(""), nil)
 		},
 		Want: rows,
 		Equal: func(a, b sqlrows.Row[item]) bool {
 			return a.Value == b.Value && a.Cursor() == b.Cursor()
 		},
 		Fail: func(ctx context.Context, k int, err error) iter.Seq2[sqlrows.Row[item], error] {
-			// Row k+1 in key order divides by zero.
-			return divisionByZero(sqlrows.Keyset(ctx, pool, with("(id - $1) / (id - $1) = 1", values[k].ID), scan, opts("")), err)
+			return divisionByZero(sqlrows.Keyset(ctx, pool, failing(k), scan, opts("")), err)
+		},
+		StreamFail: func(ctx context.Context, k int, err error) (<-chan sqlrows.Row[item], func() error) {
+			ch, stop := sqlrows.KeysetStream(ctx, pool, failing(k), scan, opts(""), &sluice.StreamOptions{Buffer: 1})
+			return streamDivisionByZero(ch, stop, err)
 		},
 		Stall: func(ctx context.Context, k int) iter.Seq2[sqlrows.Row[item], error] {
 			return sqlrows.Keyset(ctx, pool, stallTable(t, values, k), scan, opts(""))
 		},
 		StreamStall: func(ctx context.Context, k int) (<-chan sqlrows.Row[item], func() error) {
-			return sqlrows.KeysetStream(ctx, pool, stallTable(t, values, k), scan, opts(""))
+			return sqlrows.KeysetStream(ctx, pool, stallTable(t, values, k), scan, opts(""), nil)
 		},
 		Cursor: sqlrows.Row[item].Cursor,
 		After: func(ctx context.Context, cursor string) iter.Seq2[sqlrows.Row[item], error] {
 			return sqlrows.Keyset(ctx, pool, t, scan, opts(cursor))
 		},
+		PageSize: page,
+		BadCursors: append([]string{
+			"42",                                  // not a cursor
+			"v2:" + rows[0].Cursor()[len("v1:"):], // another version
+			"v1:!!!",                              // not base64
+			"v1:AjQ",                              // a length of 2, then one byte
+			"v1:",                                 // no key value
+		}, bad...),
 		Open: func() int { return int(pool.Stat().AcquiredConns()) },
 	}
+}
+
+// keyCursor returns the cursor of a key whose columns have the texts
+// texts, as Row.Cursor writes it.
+func keyCursor(texts ...string) string {
+	var key []byte
+	for _, t := range texts {
+		key = binary.AppendUvarint(key, uint64(len(t)))
+		key = append(key, t...)
+	}
+	return "v1:" + base64.RawURLEncoding.EncodeToString(key)
 }
 
 // stallTable is t with a condition that stalls after the k-th row (in key

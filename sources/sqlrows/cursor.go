@@ -5,15 +5,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/sluice-go/sluice/internal/cursor"
 )
 
-// cursorPrefix versions the keyset cursor format: "v1:" and then, in
-// unpadded URL-safe base64, each key column's text as PostgreSQL prints it,
-// preceded by its length as a uvarint. A later format gets a new prefix,
-// and a cursor of a format this version does not know is rejected, never
-// misread.
-const cursorPrefix = "v1:"
+// A keyset cursor is cursor.Version ("v1:") and then, in unpadded URL-safe
+// base64, each key column's text as PostgreSQL prints it, preceded by its
+// length as a uvarint. A later format gets a new version, and a cursor of
+// a version this one does not know is refused, never misread.
 
 // appendKey appends the text of one key column to an encoded key.
 func appendKey(key []byte, text []byte) []byte {
@@ -27,29 +26,30 @@ func cursorOf(texts []string) string {
 	for _, t := range texts {
 		key = appendKey(key, []byte(t))
 	}
-	return cursorPrefix + base64.RawURLEncoding.EncodeToString(key)
+	return cursor.Format(base64.RawURLEncoding.EncodeToString(key))
 }
 
-// decodeCursor returns the texts of the n key columns that c holds.
+// decodeCursor returns the texts of the n key columns that c holds, or an
+// error wrapping ErrBadCursor.
 func decodeCursor(c string, n int) ([]string, error) {
-	b64, ok := strings.CutPrefix(c, cursorPrefix)
-	if !ok {
-		return nil, fmt.Errorf("%w %.40q: unknown format", ErrBadCursor, c)
+	b64, err := cursor.Parse(ErrBadCursor, c)
+	if err != nil {
+		return nil, err
 	}
 	key, err := base64.RawURLEncoding.Strict().DecodeString(b64)
-	if err == nil && base64.RawURLEncoding.EncodeToString(key) != b64 {
-		// The decoder skips newlines: one key has one cursor.
-		err = errors.New("not canonical base64")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("%w %.40q: %v", ErrBadCursor, c, err)
+		return nil, cursor.Bad(ErrBadCursor, c, "its key is not URL-safe base64: "+err.Error())
+	}
+	if base64.RawURLEncoding.EncodeToString(key) != b64 {
+		// The decoder skips newlines: one key has one cursor.
+		return nil, cursor.Bad(ErrBadCursor, c, "its key is not canonical base64")
 	}
 	texts, err := splitKey(key)
 	if err != nil {
-		return nil, fmt.Errorf("%w %.40q: %v", ErrBadCursor, c, err)
+		return nil, cursor.Bad(ErrBadCursor, c, "its key is "+err.Error())
 	}
 	if len(texts) != n {
-		return nil, fmt.Errorf("%w %.40q: it holds %d key columns, the key has %d", ErrBadCursor, c, len(texts), n)
+		return nil, cursor.Bad(ErrBadCursor, c, fmt.Sprintf("it holds %d key values; Table.Key has %d columns", len(texts), n))
 	}
 	return texts, nil
 }
@@ -65,7 +65,7 @@ func splitKey(key []byte) ([]string, error) {
 		if w != binary.PutUvarint(make([]byte, binary.MaxVarintLen64), size) {
 			// One key has one cursor: a length written with more bytes
 			// than it needs is not one this package wrote.
-			return nil, errors.New("malformed length")
+			return nil, errors.New("malformed: a length in more bytes than it needs")
 		}
 		texts = append(texts, string(key[w:w+int(size)]))
 		key = key[w+int(size):]

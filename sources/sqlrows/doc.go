@@ -4,6 +4,12 @@
 // (pgx.RowToStructByName and friends), the rows closed on every way out of
 // the loop, and a canceled query never mistaken for a complete result.
 //
+// It compiles github.com/jackc/pgx/v5 and the modules pgx needs
+// (github.com/jackc/pgpassfile, github.com/jackc/pgservicefile and
+// golang.org/x/text), and nothing else outside the standard library. The
+// database/sql forms (SQL, SQLRows) share the package, so a program that
+// uses only them compiles pgx all the same.
+//
 // The forms, each as the pair of package sluice:
 //
 //	All(ctx, db, query, args, scan) / Stream(…)            a query, through pgx
@@ -12,10 +18,16 @@
 //	SQLRows(ctx, rows, scan) / SQLRowsStream(…)            *sql.Rows already open
 //	Keyset(ctx, db, table, scan, opts) / KeysetStream(…)   a table in pages, resumable
 //
-// The pgx forms take a [Querier] (*pgx.Conn, *pgxpool.Pool, pgx.Tx), the
-// database/sql ones a [SQLQuerier] (*sql.DB, *sql.Conn, *sql.Tx). The
-// query forms run their query each time they are ranged; the forms over
-// rows already open are single-use iterators.
+// Each channel form takes the arguments of its iterator and then a
+// *sluice.StreamOptions, its last parameter. The pgx forms take a
+// [Querier] (*pgx.Conn, *pgxpool.Pool, pgx.Tx), the database/sql ones a
+// [SQLQuerier] (*sql.DB, *sql.Conn, *sql.Tx). The query forms run their
+// query each time they are ranged; the forms over rows already open are
+// single-use iterators. Invalid input (a nil database, rows or scan
+// function, an empty query, a Table without From or Key, a negative
+// PageSize, a malformed cursor) is found when the function is called,
+// before any I/O: the iterator yields it as its only pair, the channel
+// form's stop returns it.
 //
 // # Cancellation
 //
@@ -54,8 +66,11 @@
 // [KeysetOptions].After set to it resumes strictly after: nothing lost,
 // nothing repeated, for any key whose columns print and parse back
 // exactly (integers, text, numeric, timestamps, uuid, bytea, floats with
-// PostgreSQL 12's shortest-exact output all do). A cursor that is not one
-// is an error wrapping [ErrBadCursor], never a scan from the start.
+// PostgreSQL 12's shortest-exact output all do). A cursor the scan cannot
+// resume after (malformed, of another version, with another number of key
+// values, or with a value its column does not take) is the scan's only
+// error, wrapping [ErrBadCursor] (`sqlrows: bad cursor "<cursor>": <why>`),
+// never a scan from the start.
 //
 // What a keyset scan sees of concurrent writes is documented at [Keyset]:
 // each page has its own snapshot, so every row present for the whole

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/cancel"
 )
 
 // ErrBadCursor is wrapped by the error for a keyset cursor that is not one
-// this package produced for a key of that many columns: a bad cursor is an
+// this package produced for a key of that table: a bad cursor is an
 // error, never a rescan from the start.
-var ErrBadCursor = errors.New("sqlrows: invalid keyset cursor")
+var ErrBadCursor = errors.New("sqlrows: bad cursor")
 
 var (
 	errNilDB   = errors.New("sqlrows: nil database")
@@ -54,8 +54,5 @@ func brief(q string) string {
 // ctx is done: a driver's "conn closed" or "timeout" after a cancellation
 // is the cancellation, and must read as one.
 func queryError(ctx context.Context, query string, err error) error {
-	if cerr := sluice.ContextError(ctx); cerr != nil {
-		err = cerr
-	}
-	return &QueryError{Query: query, Err: err}
+	return &QueryError{Query: query, Err: cancel.Prefer(ctx, err)}
 }

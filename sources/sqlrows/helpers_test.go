@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -129,15 +130,27 @@ const (
 func divisionByZero[V any](seq iter.Seq2[V, error], want error) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		for v, err := range seq {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code == "22012" {
-				err = fmt.Errorf("%w (%w)", err, want)
-			}
-			if !yield(v, err) {
+			if !yield(v, alsoWrap(err, want)) {
 				return
 			}
 		}
 	}
+}
+
+// streamDivisionByZero is divisionByZero for a channel form: its stop
+// makes a division by zero also wrap want.
+func streamDivisionByZero[V any](ch <-chan V, stop func() error, want error) (<-chan V, func() error) {
+	return ch, sync.OnceValue(func() error { return alsoWrap(stop(), want) })
+}
+
+// alsoWrap returns err, made to wrap want too when it is a division by
+// zero from the server.
+func alsoWrap(err, want error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "22012" {
+		return fmt.Errorf("%w (%w)", err, want)
+	}
+	return err
 }
 
 // lazyRows is a pgx.Rows whose query runs on first use, with a context

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sluice-go/sluice"
 )
 
 var errNullKey = errors.New("sqlrows: keyset: a key column is NULL; keyset pages need a key that is never NULL")
@@ -18,43 +20,43 @@ var errNullKey = errors.New("sqlrows: keyset: a key column is NULL; keyset pages
 // short, the loop stops, or an error.
 func (k *keyset[T]) run(ctx context.Context, yield func(Row[T], error) bool) {
 	row := &keyedRow{names: k.names, extra: k.extra}
+	after, resumed := k.start, k.start != nil
 	for {
-		query := k.first
-		if k.after != nil {
-			query = k.next
+		query, args := k.first, k.args
+		if after != nil {
+			query, args = k.next, k.argsAfter(after)
 		}
-		n, ok := k.readPage(ctx, query, row, yield)
+		n, last, ok := k.readPage(ctx, query, args, resumed, row, yield)
 		if !ok || n < k.page {
 			return
 		}
+		after, resumed = last, false
 	}
 }
 
 // readPage runs one page's query and yields its rows. It returns how many
-// rows it read, and false when the scan must end (the loop stopped, or an
-// error was yielded).
-func (k *keyset[T]) readPage(ctx context.Context, query string, row *keyedRow, yield func(Row[T], error) bool) (int, bool) {
-	fail := func(err error) (int, bool) {
-		yield(Row[T]{}, queryError(ctx, query, err))
-		return 0, false
+// rows it read, the texts of the last one's key, and false when the scan
+// must end (the loop stopped, or an error was yielded). resumed says the
+// page is the first after k.cursor.
+func (k *keyset[T]) readPage(ctx context.Context, query string, args []any, resumed bool, row *keyedRow, yield func(Row[T], error) bool) (int, []string, bool) {
+	fail := func(err error) (int, []string, bool) {
+		yield(Row[T]{}, k.pageError(ctx, query, err, resumed))
+		return 0, nil, false
 	}
-	if err := ctx.Err(); err != nil {
+	if err := sluice.ContextError(ctx); err != nil {
 		return fail(err)
 	}
-	rows, err := k.db.Query(ctx, query, k.args...)
+	rows, err := k.db.Query(ctx, query, args...)
 	if err != nil {
 		return fail(err)
 	}
 	defer rows.Close()
 	row.reset(rows)
-	done := ctx.Done()
 	n := 0
 	var last string
 	for rows.Next() {
-		select {
-		case <-done:
-			return fail(ctx.Err())
-		default:
+		if err := sluice.ContextError(ctx); err != nil {
+			return fail(err)
 		}
 		key, err := row.key()
 		if err != nil {
@@ -78,20 +80,20 @@ func (k *keyset[T]) readPage(ctx context.Context, query string, row *keyedRow, y
 		n++
 		last = key
 		if !yield(Row[T]{Value: v, key: key, meta: row.meta}, nil) {
-			return n, false
+			return n, nil, false
 		}
 	}
-	if err := rows.Err(); err != nil || ctx.Err() != nil {
+	if err := rowsEnd(ctx, rows); err != nil {
 		return fail(err)
 	}
-	if n > 0 {
-		texts, err := row.meta.texts(last)
-		if err != nil {
-			return fail(err)
-		}
-		k.setAfter(texts)
+	if n == 0 {
+		return 0, nil, true
 	}
-	return n, true
+	texts, err := row.meta.texts(last)
+	if err != nil {
+		return fail(err)
+	}
+	return n, texts, true
 }
 
 // keyMeta says how to read the key columns of a page's rows: their types

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"iter"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/cursor"
 )
 
 // A Table is what a keyset scan reads: the rows of From that satisfy
@@ -51,13 +54,15 @@ type KeysetOptions struct {
 	PageSize int
 
 	// After, if not "", is the cursor of a row of an earlier scan of the
-	// same Table: the scan resumes strictly after it. A cursor that is
-	// not one (of another format, or of a key of another number of
-	// columns) is an error wrapping ErrBadCursor.
+	// same Table: the scan resumes strictly after it. A cursor the scan
+	// cannot resume after is its only error, wrapping ErrBadCursor: one
+	// that is not a cursor of this package, or of another version, or
+	// holds another number of key values than Table.Key has columns
+	// (found when Keyset is called), or one holding a value its key
+	// column does not take (found by the first page's query, before any
+	// row, where the server names the parameter, as PostgreSQL 13 and
+	// later do).
 	After string
-
-	// StreamOptions apply to KeysetStream.
-	sluice.StreamOptions
 }
 
 func (o *KeysetOptions) pageSize() int {
@@ -72,13 +77,6 @@ func (o *KeysetOptions) after() string {
 		return ""
 	}
 	return o.After
-}
-
-func (o *KeysetOptions) streamOptions() *sluice.StreamOptions {
-	if o == nil {
-		return nil
-	}
-	return &o.StreamOptions
 }
 
 // A Row is a value read by a keyset scan, with its place in the scan.
@@ -110,7 +108,9 @@ func (r Row[T]) Cursor() string {
 // short query, (k1, k2, …) > (the last key read) ORDER BY k1, k2, …
 // LIMIT PageSize, so that a scan of any length holds no transaction, no
 // snapshot and no connection between pages. Each range starts afresh (at
-// opts.After).
+// opts.After). Invalid input (a nil db or scan, a Table without From or
+// Key, a negative PageSize, a bad After) is the iterator's only error,
+// found when Keyset is called.
 //
 // Consistency: on a *pgx.Conn or a pool, each page sees the rows
 // committed when its query starts, so a row inserted or updated during the
@@ -125,38 +125,48 @@ func (r Row[T]) Cursor() string {
 // dropped connection, a terminated backend), the iterator yields the error
 // after the rows read so far: resume after the last of them.
 func Keyset[T any](ctx context.Context, db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOptions) iter.Seq2[Row[T], error] {
-	return func(yield func(Row[T], error) bool) {
-		k, err := newKeyset(db, t, scan, opts)
-		if err != nil {
-			yield(Row[T]{}, err)
-			return
-		}
-		k.run(ctx, yield)
+	k, err := newKeyset(db, t, scan, opts)
+	if err != nil {
+		return sluice.Fail[Row[T]](err)
 	}
+	return k.all(ctx)
 }
 
 // KeysetStream is the channel form of [Keyset]. Each page's query runs in
 // the producer goroutine with a context that stop cancels.
-func KeysetStream[T any](ctx context.Context, db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOptions) (<-chan Row[T], func() error) {
-	return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Row[T], error] {
-		return Keyset(ctx, db, t, scan, opts)
-	}, opts.streamOptions())
+func KeysetStream[T any](ctx context.Context, db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOptions, sopts *sluice.StreamOptions) (<-chan Row[T], func() error) {
+	k, err := newKeyset(db, t, scan, opts)
+	if err != nil {
+		return sluice.FailedStream[Row[T]](err)
+	}
+	return sluice.StreamFunc(ctx, k.all, sopts)
 }
 
-// keyset is one range of a Keyset iterator.
+// keyset is a Keyset scan, its input checked: what every range of it
+// starts from.
 type keyset[T any] struct {
-	db    Querier
-	scan  pgx.RowToFunc[T]
-	first string   // the query of the first page
-	next  string   // the query of the pages after a key
-	args  []any    // t.Args, then the last key read
-	nargs int      // len(t.Args)
-	names []string // for each key column, its name in the select list, or "" if appended
-	extra int      // the key columns the queries append to the select list
-	after []string // the last key read, nil before the first
-	page  int
+	db     Querier
+	scan   pgx.RowToFunc[T]
+	first  string   // the query of the first page
+	next   string   // the query of the pages after a key
+	args   []any    // t.Args
+	key    []string // t.Key
+	names  []string // for each key column, its name in the select list, or "" if appended
+	extra  int      // the key columns the queries append to the select list
+	page   int
+	cursor string   // opts.After
+	start  []string // the key cursor holds, nil for the start of the table
 }
 
+// all returns the iterator of k.
+func (k *keyset[T]) all(ctx context.Context) iter.Seq2[Row[T], error] {
+	return func(yield func(Row[T], error) bool) {
+		k.run(ctx, yield)
+	}
+}
+
+// newKeyset checks the input of a keyset scan, before any I/O, and returns
+// the scan.
 func newKeyset[T any](db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOptions) (*keyset[T], error) {
 	switch {
 	case db == nil:
@@ -164,28 +174,34 @@ func newKeyset[T any](db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOp
 	case scan == nil:
 		return nil, errNilScan
 	case strings.TrimSpace(t.From) == "":
-		return nil, errors.New("sqlrows: keyset: empty Table.From")
+		return nil, errors.New("sqlrows: Table.From is empty; want a table, a view or an aliased subquery")
 	case len(t.Key) == 0:
-		return nil, errors.New("sqlrows: keyset: Table.Key lists no column")
+		return nil, errors.New("sqlrows: Table.Key lists no column; want the columns of a unique key")
 	case opts.pageSize() < 1:
-		return nil, fmt.Errorf("sqlrows: keyset: PageSize %d is not positive", opts.pageSize())
+		return nil, fmt.Errorf("sqlrows: KeysetOptions.PageSize is %d; want 0 (1000) or more", opts.pageSize())
 	}
 	for i, c := range t.Key {
 		if strings.TrimSpace(c) == "" {
-			return nil, fmt.Errorf("sqlrows: keyset: Table.Key[%d] is empty", i)
+			return nil, fmt.Errorf("sqlrows: Table.Key[%d] is %q; want a column or an expression", i, c)
 		}
 	}
-	k := &keyset[T]{db: db, scan: scan, page: opts.pageSize(), nargs: len(t.Args)}
-	k.names = selected(t)
-	k.first, k.next, k.extra = keysetQueries(t, k.names, k.page)
-	k.args = append(k.args, t.Args...)
-	if c := opts.after(); c != "" {
-		after, err := decodeCursor(c, len(t.Key))
+	k := &keyset[T]{
+		db:     db,
+		scan:   scan,
+		args:   slices.Clone(t.Args),
+		key:    slices.Clone(t.Key),
+		page:   opts.pageSize(),
+		cursor: opts.after(),
+	}
+	if k.cursor != "" {
+		start, err := decodeCursor(k.cursor, len(t.Key))
 		if err != nil {
 			return nil, err
 		}
-		k.setAfter(after)
+		k.start = start
 	}
+	k.names = selected(t)
+	k.first, k.next, k.extra = keysetQueries(t, k.names, k.page)
 	return k, nil
 }
 
@@ -259,16 +275,17 @@ func keysetRange(t Table, head string) (first, next string) {
 // KeysetEstimate returns the number of rows the planner expects a Keyset
 // scan of t with opts (its After) to yield: an estimate from the table's
 // statistics, for a progress line or a plan, never a count. It asks
-// PostgreSQL to EXPLAIN the scan, which runs nothing.
+// PostgreSQL to EXPLAIN the scan, which runs nothing. Its input is
+// checked as Keyset's is.
 func KeysetEstimate(ctx context.Context, db Querier, t Table, opts *KeysetOptions) (int64, error) {
 	k, err := newKeyset(db, t, func(pgx.CollectableRow) (struct{}, error) { return struct{}{}, nil }, opts)
 	if err != nil {
 		return 0, err
 	}
 	first, next := keysetRange(t, "SELECT 1 FROM "+t.From)
-	query, args := first, t.Args
-	if k.after != nil {
-		query, args = next, k.args
+	query, args := first, k.args
+	if k.start != nil {
+		query, args = next, k.argsAfter(k.start)
 	}
 	var plan []struct {
 		Plan struct {
@@ -277,11 +294,11 @@ func KeysetEstimate(ctx context.Context, db Querier, t Table, opts *KeysetOption
 	}
 	rows, err := db.Query(ctx, "EXPLAIN (FORMAT JSON) "+query, args...)
 	if err != nil {
-		return 0, queryError(ctx, query, err)
+		return 0, k.pageError(ctx, query, err, k.start != nil)
 	}
 	out, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[[]byte])
 	if err != nil {
-		return 0, queryError(ctx, query, err)
+		return 0, k.pageError(ctx, query, err, k.start != nil)
 	}
 	if err := json.Unmarshal(out, &plan); err != nil || len(plan) != 1 {
 		return 0, fmt.Errorf("sqlrows: keyset: reading the plan of %s: %v", query, err)
@@ -289,12 +306,38 @@ func KeysetEstimate(ctx context.Context, db Querier, t Table, opts *KeysetOption
 	return int64(plan[0].Plan.Rows), nil
 }
 
-// setAfter makes the next page start after the key whose column texts
-// are after.
-func (k *keyset[T]) setAfter(after []string) {
-	k.after = after
-	k.args = k.args[:k.nargs]
+// argsAfter returns the arguments of the query of the page after the key
+// whose column texts are after: t.Args, then the texts.
+func (k *keyset[T]) argsAfter(after []string) []any {
+	args := make([]any, 0, len(k.args)+len(after))
+	args = append(args, k.args...)
 	for _, text := range after {
-		k.args = append(k.args, text) // a string: pgx sends it as text, for the server to parse as the column's type
+		args = append(args, text) // a string: pgx sends it as text, for the server to parse as the column's type
 	}
+	return args
+}
+
+// keyParam matches the context PostgreSQL gives the error of a query
+// parameter it cannot take ("unnamed portal parameter $2 = '...'").
+var keyParam = regexp.MustCompile(`^(?:unnamed portal|portal ".*") parameter \$([0-9]+)`)
+
+// pageError returns the error of a page's query, or of the EXPLAIN of
+// one: when the page is the first after k.cursor and the server refused
+// the value of one of its key columns, a bad cursor; otherwise a
+// QueryError.
+func (k *keyset[T]) pageError(ctx context.Context, query string, err error, resumed bool) error {
+	var pgErr *pgconn.PgError
+	if !resumed || !errors.As(err, &pgErr) || sluice.ContextError(ctx) != nil {
+		return queryError(ctx, query, err)
+	}
+	m := keyParam.FindStringSubmatch(pgErr.Where)
+	if m == nil {
+		return queryError(ctx, query, err)
+	}
+	i, _ := strconv.Atoi(m[1])
+	i -= len(k.args) + 1 // the parameters after t.Args are the key's
+	if i < 0 || i >= len(k.key) {
+		return queryError(ctx, query, err)
+	}
+	return cursor.Bad(ErrBadCursor, k.cursor, fmt.Sprintf("its value for %s: %s", k.key[i], pgErr.Message))
 }
