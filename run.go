@@ -99,7 +99,7 @@ func newRun(ctx context.Context, opts *StreamOptions) *run {
 func startRun[V any](ctx context.Context, opts *StreamOptions, missing error) (out chan V, r *run, ok bool) {
 	out = make(chan V, opts.buffer())
 	r = newRun(ctx, opts)
-	if err := opts.check(); err != nil || missing != nil {
+	if err := opts.Check(); err != nil || missing != nil {
 		if err == nil {
 			err = missing
 		}

@@ -56,8 +56,12 @@ func (o *StreamOptions) buffer() int {
 	return o.Buffer
 }
 
-// check reports options that cannot be honoured.
-func (o *StreamOptions) check() error {
+// Check reports the first option of o that cannot be honoured, or nil; a
+// nil o is valid. Every channel form checks its StreamOptions this way
+// before it starts; a source whose channel form does setup of its own
+// before it starts the producer (placing watches, say) calls Check first,
+// so that invalid options are reported before anything is set up.
+func (o *StreamOptions) Check() error {
 	switch {
 	case o == nil:
 	case o.Buffer < 0:

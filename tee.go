@@ -39,7 +39,7 @@ func Tee[V any](ctx context.Context, seq iter.Seq2[V, error], n int, opts *Strea
 			close(c)
 		}
 	}
-	if err := opts.check(); err != nil || seq == nil {
+	if err := opts.Check(); err != nil || seq == nil {
 		r.fail(cmp.Or(err, errNilSeq))
 		r.finish(closeAll)
 		return recv, r.stop
