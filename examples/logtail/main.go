@@ -3,7 +3,9 @@
 // directory with inotify (sources/watch) and reads each file that changed
 // from where it left off (sources/scanner), and with -state it keeps those
 // places across restarts (checkpoint), so a restarted logtail neither
-// repeats nor loses lines.
+// repeats nor loses lines. Outside the standard library and this module it
+// compiles github.com/fsnotify/fsnotify and
+// github.com/prometheus/client_golang, and what they require.
 //
 //	go run ./examples/logtail -state /var/lib/logtail -metrics 127.0.0.1:9100 /var/log/myapp
 //
@@ -184,14 +186,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wopts := &watch.Options{
-		Existing:      true,
-		StreamOptions: sluice.StreamOptions{Name: "watch", Observer: observer},
-	}
+	wopts := &watch.Options{Existing: true}
 	if cfg.include != "" {
 		wopts.Include = []string{cfg.include}
 	}
-	events, stopWatch := watch.Stream(ctx, cfg.dir, wopts)
+	events, stopWatch := watch.Stream(ctx, cfg.dir, wopts, &sluice.StreamOptions{Name: "watch", Observer: observer})
 	defer stopWatch()
 	t := &tailer{root: cfg.dir, include: cfg.include, store: store, log: logger, files: map[string]*place{}}
 	lines, stopLines := sluice.Stream(ctx, t.lines(ctx, sluice.FromStream(events, stopWatch)),

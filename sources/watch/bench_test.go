@@ -125,7 +125,7 @@ func BenchmarkIdleLatency(b *testing.B) {
 }
 
 func streamNext(b *testing.B, dir, path string, opts *watch.Options) (func(), func()) {
-	events, stop := watch.Stream(context.Background(), dir, opts)
+	events, stop := watch.Stream(context.Background(), dir, opts, nil)
 	next := func() {
 		for e := range events {
 			if e.Path == path && e.Op.Has(watch.Write) {
@@ -164,7 +164,7 @@ func burstImpls() []burstImpl {
 	close(closed)
 	fromStream := func(debounce time.Duration) func(b *testing.B, root string, dirs []string) (func() (string, bool, bool, bool, bool), <-chan struct{}, func()) {
 		return func(b *testing.B, root string, dirs []string) (func() (string, bool, bool, bool, bool), <-chan struct{}, func()) {
-			events, stop := watch.Stream(context.Background(), root, &watch.Options{Debounce: debounce})
+			events, stop := watch.Stream(context.Background(), root, &watch.Options{Debounce: debounce}, nil)
 			next := func() (string, bool, bool, bool, bool) {
 				e, ok := <-events
 				return e.Path, e.Op.Has(watch.Create), e.Op.Has(watch.Write), e.Op.Has(watch.Rescan), ok
@@ -442,7 +442,7 @@ func BenchmarkChannel(b *testing.B) {
 			return nil
 		}},
 		{"Stream", func(ctx context.Context, root string, ready func(), take func(watch.Event)) error {
-			events, stop := watch.Stream(ctx, root, nil)
+			events, stop := watch.Stream(ctx, root, nil, nil)
 			defer stop()
 			ready()
 			for e := range events {

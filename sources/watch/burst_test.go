@@ -38,30 +38,39 @@ func burst(t *testing.T, root string, dirs, perDir int) []string {
 	return paths
 }
 
-// TestBurst creates 10,000 files in 100 directory trees created and filled
-// as fast as possible: every file must be reported, or a Rescan.
+// TestBurst creates files in nested directory trees, each created and
+// filled as fast as possible, while the consumer reads: every file must
+// be reported. The burst makes fewer events than the kernel's queue holds
+// (fs.inotify.max_queued_events), a quarter at most, so that it cannot
+// overflow even if the consumer reads nothing until it is over: a Rescan
+// would be a watcher that loses track of what it could have reported
+// event by event.
 func TestBurst(t *testing.T) {
+	const dirs = 20 // each: 3 directories, then perDir files, an event each
+	perDir := min(150, queueSize()/4/dirs-3)
+	if perDir < 10 {
+		t.Skipf("fs.inotify.max_queued_events is %d: too small for a burst", queueSize())
+	}
 	root := t.TempDir()
 	// The deadline is a watchdog, not a timing assertion: a lost event
 	// would otherwise hang the test.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	events, stop := watch.Stream(ctx, root, &watch.Options{StreamOptions: sluice.StreamOptions{Buffer: 256}})
+	events, stop := watch.Stream(ctx, root, nil, &sluice.StreamOptions{Buffer: 256})
 	defer stop()
 	var wg sync.WaitGroup
 	var paths []string
-	wg.Go(func() { paths = burst(t, root, 100, 100) })
+	wg.Go(func() { paths = burst(t, root, dirs, perDir) })
 	seen := map[string]int{}
-	rescan := false
+	var rescan *watch.Event
 	for e := range events {
 		if e.Op == watch.Rescan {
-			t.Logf("Rescan: %v", e.Reason)
-			rescan = true
+			rescan = &e
 			break
 		}
 		if e.Op.Has(watch.Create) {
 			seen[e.Path]++
-			if len(seen) == 100*(100+3) { // the files and the directories
+			if len(seen) == dirs*(perDir+3) { // the files and the directories
 				break
 			}
 		}
@@ -70,12 +79,13 @@ func TestBurst(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("stop() = %v after %d paths", err, len(seen))
 	}
-	if rescan {
-		return
+	if rescan != nil {
+		t.Fatalf("Rescan of %s (%v) after %d paths, for a burst of %d events within the kernel's queue of %d",
+			rescan.Path, rescan.Reason, len(seen), dirs*(perDir+3), queueSize())
 	}
 	for _, p := range paths {
 		if seen[p] == 0 {
-			t.Errorf("%s: no Create and no Rescan", p)
+			t.Errorf("%s: not reported", p)
 		}
 	}
 	dups := 0
@@ -87,15 +97,22 @@ func TestBurst(t *testing.T) {
 	t.Logf("%d paths reported, %d more than once", len(seen), dups)
 }
 
+// queueSize returns the size of the kernel's inotify event queue
+// (fs.inotify.max_queued_events), or its usual default.
+func queueSize() int {
+	size := 16384
+	if b, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events"); err == nil {
+		fmt.Sscan(string(b), &size)
+	}
+	return size
+}
+
 // overflowable returns the size of the kernel's inotify event queue
 // (fs.inotify.max_queued_events), and skips t if it is too large to fill
 // in a test.
 func overflowable(t *testing.T) int {
 	t.Helper()
-	max := 16384
-	if b, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events"); err == nil {
-		fmt.Sscan(string(b), &max)
-	}
+	max := queueSize()
 	if max > 200000 {
 		t.Skipf("fs.inotify.max_queued_events is %d: too large to overflow in a test", max)
 	}
@@ -109,7 +126,7 @@ func TestOverflow(t *testing.T) {
 	root := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	events, stop := watch.Stream(ctx, root, &watch.Options{StreamOptions: sluice.StreamOptions{Buffer: 1}})
+	events, stop := watch.Stream(ctx, root, nil, &sluice.StreamOptions{Buffer: 1})
 	defer stop()
 	for i := range max + 1000 {
 		if err := os.WriteFile(filepath.Join(root, fmt.Sprint(i)), nil, 0o644); err != nil {
@@ -142,7 +159,7 @@ func TestAutoRescan(t *testing.T) {
 	root := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	events, stop := watch.Stream(ctx, root, &watch.Options{AutoRescan: true, StreamOptions: sluice.StreamOptions{Buffer: 1}})
+	events, stop := watch.Stream(ctx, root, &watch.Options{AutoRescan: true}, &sluice.StreamOptions{Buffer: 1})
 	defer stop()
 	// Nested directories too: a directory whose Create is lost must be
 	// watched and listed by the walk.

@@ -1,8 +1,10 @@
 // Package watch streams the changes under a directory tree, watched
 // recursively with fsnotify (inotify on Linux), and never loses an event
 // silently: when the watcher loses track, it says so with a Rescan event.
+// It compiles github.com/fsnotify/fsnotify (and golang.org/x/sys through
+// it) and nothing else outside the standard library.
 //
-//	events, stop := watch.Stream(ctx, root, &watch.Options{Debounce: 100 * time.Millisecond})
+//	events, stop := watch.Stream(ctx, root, &watch.Options{Debounce: 100 * time.Millisecond}, nil)
 //	defer stop()
 //	for e := range events {
 //		if e.Op == watch.Rescan {
@@ -24,20 +26,22 @@
 // change); Options.OnReady marks it, in both forms: it is called once
 // the watch is set up, before any event is reported, so a change made
 // from then on (or from within OnReady) is reported. When the changes
-// right after the setup matter, use Stream, or All with OnReady. A watch never ends by itself: it
-// ends when its context is done, when the loop breaks or stop is called,
-// or when it fails; it then closes the fsnotify watcher and leaves no
-// goroutine.
+// right after the setup matter, use Stream, or All with OnReady. A watch
+// never ends by itself: it ends when its context is done, when the loop
+// breaks or stop is called, when Options.Filter ends it, or when it
+// fails; it then closes the fsnotify watcher and leaves no goroutine.
 //
 // # Recursion
 //
 // Every directory under root is watched, except those named in
-// Options.SkipDirs (.git and node_modules by default). A directory created
-// later is watched as soon as its Create is handled, and then listed: what
-// was created in it before its watch was in place is reported as Create
-// too. A file created between the watch and the listing is reported once
-// (the listing's Create stands for both), unless the path then holds a
-// different file. Symbolic links are reported, not followed.
+// Options.SkipDirs (.git and node_modules by default) and those for which
+// Options.Filter answers fs.SkipDir, with everything below them. A
+// directory created later is watched as soon as its Create is handled,
+// and then listed: what was created in it before its watch was in place
+// is reported as Create too. A file created between the watch and the
+// listing is reported once (the listing's Create stands for both), unless
+// the path then holds a different file. Symbolic links are reported, not
+// followed.
 //
 // # Rescan
 //
@@ -81,10 +85,14 @@
 //
 // # Errors
 //
-// Errors end the stream and are prefixed "watch: ". A root that does not
+// Errors end the stream and are prefixed "watch: ". An empty root and
+// invalid Options are reported when All or Stream is called, before
+// anything is watched: All yields the error as its only pair, Stream
+// returns a closed channel whose stop returns it. A root that does not
 // exist wraps fs.ErrNotExist; the watch limit reached while placing the
 // first watches wraps ErrWatchLimit, whose message names the sysctl to
 // raise (fs.inotify.max_user_watches); a root removed or renamed while
-// watched wraps ErrRootGone. When the context is done, the error matches
-// ctx.Err().
+// watched wraps ErrRootGone; an error of Options.Filter ends the stream
+// with that error (fs.SkipAll ends it without one). When the context is
+// done, the error matches ctx.Err().
 package watch

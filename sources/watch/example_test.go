@@ -12,7 +12,7 @@ import (
 func ExampleStream() {
 	root, _ := os.MkdirTemp("", "watch")
 	defer os.RemoveAll(root)
-	events, stop := watch.Stream(context.Background(), root, nil)
+	events, stop := watch.Stream(context.Background(), root, nil, nil)
 	defer stop()
 
 	// The watches are in place: this is reported.

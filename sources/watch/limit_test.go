@@ -74,7 +74,7 @@ func TestWatchLimitChild(t *testing.T) {
 	t.Run("Setup", func(t *testing.T) {
 		root := t.TempDir()
 		mkdirs(t, root, 2*childLimit)
-		events, stop := watch.Stream(context.Background(), root, nil)
+		events, stop := watch.Stream(context.Background(), root, nil, nil)
 		for e := range events {
 			t.Errorf("event from a failed watch: %v", e)
 		}
@@ -97,7 +97,7 @@ func TestWatchLimitChild(t *testing.T) {
 		root := t.TempDir()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a watchdog
 		defer cancel()
-		events, stop := watch.Stream(ctx, root, nil)
+		events, stop := watch.Stream(ctx, root, nil, nil)
 		defer stop()
 		mkdirs(t, root, 2*childLimit)
 		var limit error

@@ -5,19 +5,18 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
-
-	"github.com/sluice-go/sluice"
 )
 
 // Options configure a watch. A nil *Options means the defaults: every
-// event, .git and node_modules skipped, no initial listing, no debouncing,
-// an unbuffered channel.
+// event, .git and node_modules skipped, no initial listing, no debouncing.
+// How Stream delivers the events is a *sluice.StreamOptions of its own.
 type Options struct {
 	// Include, if not empty, keeps only the events whose path's base name
 	// matches one of these filepath.Match patterns ("*.go"). Exclude then
 	// drops the events whose base name matches one of its patterns. Both
-	// filter events only: every directory not in SkipDirs is watched
-	// whatever they say. Rescan events are never filtered.
+	// filter events only: every directory not in SkipDirs (or left out by
+	// Filter) is watched whatever they say. Rescan events are never
+	// filtered.
 	Include, Exclude []string
 
 	// SkipDirs are base names of directories that are neither watched nor
@@ -26,8 +25,22 @@ type Options struct {
 	SkipDirs []string
 
 	// Filter, if not nil, is called for each event that passed Include
-	// and Exclude; false drops it. It is not called for Rescan events.
-	Filter func(e Event) bool
+	// and Exclude, and answers as an fs.WalkDirFunc does: nil keeps the
+	// event; sluice.Skip drops it; fs.SkipDir, for an event of a
+	// directory, drops it and leaves the directory out with everything
+	// below it, as SkipDirs does (it is no longer watched and no event
+	// under it is reported until it is removed or renamed), and for any
+	// other event drops it as sluice.Skip does; fs.SkipAll ends the watch
+	// without error, after the events already kept; any other error ends
+	// the watch with that error. Since its answer decides whether a
+	// directory is watched, Filter is also asked about every directory
+	// found under root when the watch is set up and in each directory
+	// created later (as the Create that Existing reports, reported only
+	// with Existing), and about every directory's event even when Include
+	// or Exclude drop it (then only fs.SkipDir and the ending answers
+	// count). It sees the events before Debounce coalesces them, one at
+	// a time (never concurrently), and never a Rescan.
+	Filter func(e Event) error
 
 	// Existing reports the files and directories already under root when
 	// the watch starts as Create events, before any change. Every path
@@ -94,9 +107,6 @@ type Options struct {
 	// learns that the changes it makes from then on will be seen (Stream
 	// returning says the same). It is not called when the setup fails.
 	OnReady func()
-
-	// StreamOptions configure the channel of Stream.
-	sluice.StreamOptions
 }
 
 var defaultSkipDirs = []string{".git", "node_modules"}
@@ -112,12 +122,14 @@ func (o *Options) check() error {
 	if o.Poll < 0 {
 		return fmt.Errorf("watch: Options.Poll is %v, want 0 or more", o.Poll)
 	}
-	if o.Buffer < 0 {
-		return fmt.Errorf("watch: Options.Buffer is %d, want 0 or more", o.Buffer)
-	}
-	for _, p := range slices.Concat(o.Include, o.Exclude) {
-		if _, err := filepath.Match(p, ""); err != nil {
-			return fmt.Errorf("watch: pattern %q: %w", p, err)
+	for _, f := range []struct {
+		name     string
+		patterns []string
+	}{{"Include", o.Include}, {"Exclude", o.Exclude}} {
+		for _, p := range f.patterns {
+			if _, err := filepath.Match(p, ""); err != nil {
+				return fmt.Errorf("watch: Options.%s: pattern %q: %w", f.name, p, err)
+			}
 		}
 	}
 	return nil
@@ -131,19 +143,24 @@ func (o *Options) skipDir(name string) bool {
 	return slices.Contains(skip, name)
 }
 
-// keep reports whether e passes the filters.
-func (o *Options) keep(e Event) bool {
-	if o == nil || e.Op == Rescan {
+// matches reports whether e passes Include and Exclude.
+func (o *Options) matches(e Event) bool {
+	if o == nil {
 		return true
 	}
 	name := filepath.Base(e.Path)
 	if len(o.Include) > 0 && !slices.ContainsFunc(o.Include, func(p string) bool { return match(p, name) }) {
 		return false
 	}
-	if slices.ContainsFunc(o.Exclude, func(p string) bool { return match(p, name) }) {
-		return false
+	return !slices.ContainsFunc(o.Exclude, func(p string) bool { return match(p, name) })
+}
+
+// filter returns the answer of Filter for e, nil without one.
+func (o *Options) filter(e Event) error {
+	if o == nil || o.Filter == nil {
+		return nil
 	}
-	return o.Filter == nil || o.Filter(e)
+	return o.Filter(e)
 }
 
 func match(pattern, name string) bool {
@@ -173,11 +190,4 @@ func (o *Options) debounce() time.Duration {
 		return 0
 	}
 	return o.Debounce
-}
-
-func (o *Options) streamOptions() *sluice.StreamOptions {
-	if o == nil {
-		return nil
-	}
-	return &o.StreamOptions
 }

@@ -6,17 +6,14 @@ import (
 	"io/fs"
 	"os"
 	"time"
-
-	"github.com/sluice-go/sluice"
 )
 
 // A poller is a watch in the polling mode (Options.Poll): every interval
 // it walks the tree and reports the differences from the last walk.
 type poller struct {
-	root     string
+	queue    // the root, and the events ready to report
 	rootInfo os.FileInfo
-	queue
-	interval time.Duration
+	tick     *time.Ticker
 	state    snapshot
 	bad      map[string]error // directories that could not be listed
 	closed   bool
@@ -27,15 +24,23 @@ type poller struct {
 // reported at the next walk.
 func openPoll(root string, fi os.FileInfo, opts *Options) *poller {
 	openWatchers.Add(1)
-	w := &poller{root: root, rootInfo: fi, queue: newQueue(opts), interval: opts.Poll, bad: map[string]error{}}
-	state, bad := scan(root, opts, nil, nil)
-	w.state = state
-	if opts.existing() {
-		for _, e := range diff(nil, state) {
-			w.emit(e)
+	w := &poller{queue: newQueue(root, opts), rootInfo: fi, bad: map[string]error{}}
+	state, bad := scan(&w.queue, nil, nil)
+	// Filter is asked about every directory, reported or not: its
+	// answer decides whether the directory is walked.
+	w.report(nil, state, func(e Event, dir bool) bool {
+		switch {
+		case opts.existing():
+			return w.emit(e, dir)
+		case dir:
+			_, watch := w.admit(e, dir)
+			return watch
 		}
-	}
+		return true
+	})
+	w.state = state
 	w.reportBad(bad)
+	w.tick = time.NewTicker(opts.Poll)
 	return w
 }
 
@@ -44,10 +49,22 @@ func (w *poller) close() {
 		return
 	}
 	w.closed = true
+	w.tick.Stop()
 	if w.deb != nil {
 		w.deb.stop()
 	}
 	openWatchers.Add(-1)
+}
+
+// report passes the differences from old to state to emit, and drops
+// from state what is below a directory Filter left out.
+func (w *poller) report(old, state snapshot, emit func(Event, bool) bool) {
+	for _, e := range diff(old, state) {
+		fi := state[e.Path]
+		if !emit(e, fi != nil && fi.IsDir()) {
+			state.removeTree(e.Path)
+		}
+	}
 }
 
 // reportBad reports a Rescan of each directory that could not be listed,
@@ -66,16 +83,14 @@ func (w *poller) reportBad(bad map[string]error) {
 func (w *poller) poll() error {
 	fi, err := os.Stat(w.root)
 	if err != nil || !fi.IsDir() || !os.SameFile(fi, w.rootInfo) {
-		w.emit(Event{Path: w.root, Op: Remove})
+		w.emit(Event{Path: w.root, Op: Remove}, false)
 		if err == nil {
 			err = fs.ErrNotExist // another file or directory in its place
 		}
 		return fmt.Errorf("%w: %s: %w", ErrRootGone, w.root, err)
 	}
-	state, bad := scan(w.root, w.opts, w.state, nil)
-	for _, e := range diff(w.state, state) {
-		w.emit(e)
-	}
+	state, bad := scan(&w.queue, w.state, nil)
+	w.report(w.state, state, w.emit)
 	w.state = state
 	w.reportBad(bad)
 	return nil
@@ -83,24 +98,17 @@ func (w *poller) poll() error {
 
 // run reports the events until ctx is done or the root is gone.
 func (w *poller) run(ctx context.Context, yield func(Event, error) bool) {
-	defer w.close()
-	tick := time.NewTicker(w.interval)
-	defer tick.Stop()
-	for {
-		if !drain(ctx, &w.out, yield) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			yield(Event{}, sluice.ContextError(ctx))
-			return
-		case <-tick.C:
-			if err := w.poll(); err != nil {
-				w.fail(ctx, yield, err)
-				return
-			}
-		case <-w.deb.due():
-			w.out = w.deb.expire(w.out)
-		}
+	w.serve(ctx, w, yield)
+}
+
+// next walks the tree when it is time (see source).
+func (w *poller) next(done <-chan struct{}, due <-chan time.Time) error {
+	select {
+	case <-done:
+	case <-w.tick.C:
+		return w.poll()
+	case <-due:
+		w.expire()
 	}
+	return nil
 }

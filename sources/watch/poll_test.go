@@ -19,7 +19,7 @@ func TestPollBurst(t *testing.T) {
 	root := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a watchdog
 	defer cancel()
-	events, stop := watch.Stream(ctx, root, &watch.Options{Poll: pollInterval, StreamOptions: sluice.StreamOptions{Buffer: 64}})
+	events, stop := watch.Stream(ctx, root, &watch.Options{Poll: pollInterval}, &sluice.StreamOptions{Buffer: 64})
 	defer stop()
 	var wg sync.WaitGroup
 	var paths []string
@@ -54,7 +54,7 @@ func TestPollChanges(t *testing.T) {
 	root, staging := t.TempDir(), t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a watchdog
 	defer cancel()
-	events, stop := watch.Stream(ctx, root, &watch.Options{Poll: pollInterval})
+	events, stop := watch.Stream(ctx, root, &watch.Options{Poll: pollInterval}, nil)
 	defer stop()
 	f, g := filepath.Join(root, "d", "f"), filepath.Join(root, "d", "g")
 	steps := []struct {
@@ -122,7 +122,7 @@ func TestPollUnlistable(t *testing.T) {
 	t.Cleanup(func() { os.Chmod(d, 0o755) })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a watchdog
 	defer cancel()
-	events, stop := watch.Stream(ctx, root, &watch.Options{Poll: pollInterval})
+	events, stop := watch.Stream(ctx, root, &watch.Options{Poll: pollInterval}, nil)
 	defer stop()
 	if err := os.Chmod(d, 0o300); err != nil { // not readable
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestOnReady(t *testing.T) {
 				t.Errorf("All: OnReady called %d times, want 1", calls)
 			}
 			calls = 0
-			_, stop := watch.Stream(context.Background(), root, &opts)
+			_, stop := watch.Stream(context.Background(), root, &opts, nil)
 			if calls != 1 {
 				t.Errorf("Stream: OnReady called %d times before it returned, want 1", calls)
 			}

@@ -20,16 +20,22 @@ import (
 // its removal is reported, and re-reported as Create if it is there.
 type snapshot map[string]os.FileInfo
 
-// scan walks root and returns its snapshot. visitDir, if not nil, is
+// scan walks q.root and returns its snapshot. visitDir, if not nil, is
 // called for each directory (root included) before it is listed, and may
 // fail it: the polling mode does nothing there, AutoRescan places the
 // directory's watch, so that nothing created after the listing is lost.
 // A directory that cannot be listed keeps, in the new snapshot, what old
 // knew below it (nothing is reported for it) and is returned in bad with
-// the error: the caller reports a Rescan of it.
-func scan(root string, opts *Options, old snapshot, visitDir func(string) error) (snap snapshot, bad map[string]error) {
+// the error: the caller reports a Rescan of it. The directories in
+// SkipDirs and those Filter left out are not walked; one of the latter
+// no longer found is forgotten (q.skipped), so that a directory created
+// in its place later is asked about afresh.
+func scan(q *queue, old snapshot, visitDir func(string) error) (snap snapshot, bad map[string]error) {
+	root := q.root
 	snap = snapshot{}
 	bad = map[string]error{}
+	skipped := map[string]bool{}
+	defer func() { q.skipped = skipped }()
 	keepOld := func(dir string) {
 		prefix := dir + string(filepath.Separator)
 		for p, fi := range old {
@@ -49,8 +55,12 @@ func scan(root string, opts *Options, old snapshot, visitDir func(string) error)
 			}
 			return nil
 		}
+		if d.IsDir() && q.skipped[p] {
+			skipped[p] = true
+			return fs.SkipDir
+		}
 		if p != root {
-			if d.IsDir() && opts.skipDir(d.Name()) {
+			if d.IsDir() && q.opts.skipDir(d.Name()) {
 				return fs.SkipDir
 			}
 			fi, err := d.Info()

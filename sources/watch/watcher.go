@@ -10,10 +10,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/fsnotify/fsnotify"
-
-	"github.com/sluice-go/sluice"
 )
 
 // openWatchers counts the watches open in this process (fsnotify watchers
@@ -23,8 +22,7 @@ var openWatchers atomic.Int64
 // A watcher is one recursive watch: an fsnotify watcher with a watch on
 // every directory under root, and the events ready to report.
 type watcher struct {
-	root    string
-	queue   // the events ready to report
+	queue   // the root, and the events ready to report
 	fs      *fsnotify.Watcher
 	setup   bool            // in open: failures to watch are errors, not Rescans
 	watched map[string]bool // directories with a watch
@@ -50,16 +48,10 @@ type runner interface {
 	run(ctx context.Context, yield func(Event, error) bool)
 }
 
-// open validates opts and sets the watch up before it returns (every
-// directory under root watched, or the first snapshot taken): from then
-// on, every change is reported.
+// open sets the watch up before it returns (every directory under root
+// watched, or the first snapshot taken): from then on, every change is
+// reported. root and opts have passed check.
 func open(root string, opts *Options) (runner, error) {
-	if root == "" {
-		return nil, errNoRoot
-	}
-	if err := opts.check(); err != nil {
-		return nil, err
-	}
 	root = filepath.Clean(root)
 	fi, err := os.Stat(root)
 	if err != nil {
@@ -85,8 +77,7 @@ func openNotify(root string, opts *Options) (*watcher, error) {
 	}
 	openWatchers.Add(1)
 	w := &watcher{
-		root:    root,
-		queue:   newQueue(opts),
+		queue:   newQueue(root, opts),
 		fs:      fw,
 		setup:   true,
 		watched: map[string]bool{},
@@ -97,7 +88,7 @@ func openNotify(root string, opts *Options) (*watcher, error) {
 		return nil, err
 	}
 	if opts.autoRescan() {
-		w.known, _ = scan(root, opts, nil, nil) // unlistable directories: already reported
+		w.known, _ = scan(&w.queue, nil, nil) // unlistable directories: already reported
 	}
 	w.setup = false
 	return w, nil
@@ -142,6 +133,18 @@ func (w *watcher) addTree(dir string, list bool) error {
 		if de.IsDir() && w.opts.skipDir(de.Name()) {
 			continue
 		}
+		// Filter is asked about every directory, reported or not: its
+		// answer decides whether the directory is watched.
+		e, watch := Event{Path: p, Op: Create}, true
+		switch {
+		case list:
+			watch = w.emit(e, de.IsDir())
+		case de.IsDir():
+			_, watch = w.admit(e, true)
+		}
+		if !watch {
+			continue // left out by Filter, or the watch is ending
+		}
 		if list {
 			if info, err := de.Info(); err == nil {
 				w.remember(dir, de.Name(), info)
@@ -149,7 +152,6 @@ func (w *watcher) addTree(dir string, list bool) error {
 					w.known[p] = info
 				}
 			}
-			w.emit(Event{Path: p, Op: Create})
 		}
 		if de.IsDir() {
 			if err := w.addTree(p, list); err != nil {
@@ -178,13 +180,22 @@ func (w *watcher) handle(ev fsnotify.Event) error {
 	}
 	p := filepath.Clean(ev.Name)
 	dir, name := filepath.Dir(p), filepath.Base(p)
+	skipped := w.skippedAt(p)
+	if op&(Remove|Rename) != 0 {
+		w.unskip(p) // a directory created in its place is asked afresh
+	}
+	if skipped {
+		return nil // left out by Filter, or queued before it was
+	}
+	isDir := p != w.root && w.watched[p] // the root is never left out
 	w.track(p, op)
 	if op&(Remove|Rename) != 0 {
 		if p == w.root {
-			w.emit(Event{Path: p, Op: op &^ Create})
+			w.emit(Event{Path: p, Op: op &^ Create}, false)
 			return fmt.Errorf("%w: %s: %w", ErrRootGone, p, fs.ErrNotExist)
 		}
 		w.forget(p)
+		isDir = false // gone: nothing left to leave out
 	}
 	if op.Has(Create) {
 		fi, err := os.Lstat(p)
@@ -200,8 +211,15 @@ func (w *watcher) handle(ev fsnotify.Event) error {
 				return nil
 			}
 			if !w.watched[p] {
-				if !dup {
-					w.emit(Event{Path: p, Op: op})
+				e, watch := Event{Path: p, Op: op}, false
+				if dup {
+					_, watch = w.admit(e, true) // reported by the listing
+				} else {
+					watch = w.emit(e, true)
+				}
+				if !watch {
+					w.leaveOut(p)
+					return nil
 				}
 				return w.addTree(p, true)
 			}
@@ -210,10 +228,19 @@ func (w *watcher) handle(ev fsnotify.Event) error {
 			op &^= Create
 		}
 	}
-	if op != 0 {
-		w.emit(Event{Path: p, Op: op})
+	if op != 0 && !w.emit(Event{Path: p, Op: op}, isDir) && isDir {
+		w.leaveOut(p)
 	}
 	return nil
+}
+
+// leaveOut drops the watches of p, a directory Filter left out, and what
+// is known below it.
+func (w *watcher) leaveOut(p string) {
+	w.forget(p)
+	if w.known != nil {
+		w.known.removeTree(p)
+	}
 }
 
 // track updates the known state (Options.AutoRescan) with an event of p.
@@ -268,10 +295,15 @@ func (w *watcher) overflow() {
 		if err != nil || !d.IsDir() {
 			return nil // the Rescan covers it
 		}
-		if p != w.root && w.opts.skipDir(d.Name()) {
+		if p != w.root && (w.opts.skipDir(d.Name()) || w.skippedAt(p)) {
 			return fs.SkipDir
 		}
 		if !w.watched[p] {
+			if p != w.root {
+				if _, watch := w.admit(Event{Path: p, Op: Create}, true); !watch {
+					return fs.SkipDir // the Rescan covers what it lost
+				}
+			}
 			if err := w.fs.Add(p); err != nil {
 				return nil
 			}
@@ -287,7 +319,7 @@ func (w *watcher) overflow() {
 // reports the differences from the known state, and then the Rescan of
 // the root, marked with ErrRescanned.
 func (w *watcher) autoRescan() {
-	snap, bad := scan(w.root, w.opts, w.known, func(dir string) error {
+	snap, bad := scan(&w.queue, w.known, func(dir string) error {
 		// Added again even if watched: the path may now hold another
 		// directory, whose watch is then a new one.
 		if err := w.fs.Add(dir); err != nil {
@@ -303,13 +335,16 @@ func (w *watcher) autoRescan() {
 		if e.Op == Remove {
 			w.forget(e.Path)
 		}
-		if e.Op == Create {
-			if fi := snap[e.Path]; fi != nil {
-				// A Create queued before the overflow is not repeated.
-				w.remember(filepath.Dir(e.Path), filepath.Base(e.Path), fi)
-			}
+		fi := snap[e.Path]
+		if !w.emit(e, fi != nil && fi.IsDir()) {
+			w.leaveOut(e.Path)
+			snap.removeTree(e.Path)
+			continue
 		}
-		w.emit(e)
+		if e.Op == Create && fi != nil {
+			// A Create queued before the overflow is not repeated.
+			w.remember(filepath.Dir(e.Path), filepath.Base(e.Path), fi)
+		}
 	}
 	w.known = snap
 	for dir, err := range bad {
@@ -334,38 +369,29 @@ func convert(op fsnotify.Op) Op {
 // run reports the events until ctx is done or the watch fails, and closes
 // the watcher on return.
 func (w *watcher) run(ctx context.Context, yield func(Event, error) bool) {
-	defer w.close()
-	fail := func(err error) { w.fail(ctx, yield, err) }
-	for {
-		if !drain(ctx, &w.out, yield) {
-			return
+	w.serve(ctx, w, yield)
+}
+
+// next handles what fsnotify reports next (see source).
+func (w *watcher) next(done <-chan struct{}, due <-chan time.Time) error {
+	select {
+	case <-done:
+	case ev, ok := <-w.fs.Events:
+		if !ok {
+			return errors.New("watch: fsnotify closed its event channel")
 		}
-		select {
-		case <-ctx.Done():
-			yield(Event{}, sluice.ContextError(ctx))
-			return
-		case ev, ok := <-w.fs.Events:
-			if !ok {
-				fail(errors.New("watch: fsnotify closed its event channel"))
-				return
-			}
-			if err := w.handle(ev); err != nil {
-				fail(err)
-				return
-			}
-		case err, ok := <-w.fs.Errors:
-			switch {
-			case !ok:
-				fail(errors.New("watch: fsnotify closed its error channel"))
-				return
-			case errors.Is(err, fsnotify.ErrEventOverflow):
-				w.overflow()
-			default:
-				fail(fmt.Errorf("watch: %w", err))
-				return
-			}
-		case <-w.deb.due():
-			w.out = w.deb.expire(w.out)
+		return w.handle(ev)
+	case err, ok := <-w.fs.Errors:
+		switch {
+		case !ok:
+			return errors.New("watch: fsnotify closed its error channel")
+		case errors.Is(err, fsnotify.ErrEventOverflow):
+			w.overflow()
+		default:
+			return fmt.Errorf("watch: %w", err)
 		}
+	case <-due:
+		w.expire()
 	}
+	return nil
 }
