@@ -54,7 +54,8 @@ func TestErrors(t *testing.T) {
 		{"s3 bad url", nil, []string{"s3", "ls", "https://bucket/x"}, 2, "not an s3://"},
 		{"s3 bad endpoint", nil, []string{"s3", "ls", "s3://b/", "--endpoint", "localhost:9000"}, 2, "--endpoint"},
 		{"s3 unreachable", awsEnv, []string{"s3", "ls", "s3://bucket/", "--endpoint", "http://" + closed, "--path-style"}, 1, "connection refused"},
-		{"s3 demo bad cursor", nil, []string{"s3", "ls", "--demo", "s3://demo/logs/", "--after", "images/x"}, 1, "bad cursor"},
+		{"s3 demo bad cursor", nil, []string{"s3", "ls", "--demo", "s3://demo/logs/", "--after", "v1:images/x"}, 1, "bad cursor"},
+		{"s3 demo bare key", nil, []string{"s3", "ls", "--demo", "s3://demo/logs/", "--after", "logs/x"}, 1, "bad cursor"},
 		{"help unknown", nil, []string{"help", "frobnicate"}, 2, "unknown command"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,7 +80,7 @@ func TestSQLBadCursor(t *testing.T) {
 
 func TestS3BadCursor(t *testing.T) {
 	bucket, flags, env := s3Bucket(t, []string{"p/a", "q/b"})
-	oneLineError(t, runBin(t, "", env, append([]string{"s3", "ls", "s3://" + bucket + "/p/", "--after", "q/b"}, flags...)...), 1, "bad cursor")
+	oneLineError(t, runBin(t, "", env, append([]string{"s3", "ls", "s3://" + bucket + "/p/", "--after", "v1:q/b"}, flags...)...), 1, "bad cursor")
 	oneLineError(t, runBin(t, "", env, append([]string{"s3", "ls", "s3://" + bucket + "-nonexistent/"}, flags...)...), 1, "NoSuchBucket")
 }
 

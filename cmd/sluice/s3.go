@@ -35,13 +35,14 @@ const s3About = `
 S3 ls prints the objects of BUCKET whose keys begin with PREFIX, in key
 order, as ListObjectsV2 lists them. Each line is
 
-	{"key":"logs/a.gz","size":1234,"etag":"\"9b2cf5…\"","last_modified":"2026-11-27T10:00:00Z","storage_class":"STANDARD","cursor":"logs/a.gz"}
+	{"key":"logs/a.gz","size":1234,"etag":"\"9b2cf5…\"","last_modified":"2026-11-27T10:00:00Z","storage_class":"STANDARD","cursor":"v1:logs/a.gz"}
 
 and with --delimiter, each common prefix is a line too:
 
-	{"prefix":"logs/","cursor":"logs/"}
+	{"prefix":"logs/","cursor":"v1:logs/"}
 
-The cursor is the key (or the prefix). The text format prints, as aws s3 ls
+The cursor is "v1:" followed by the key (or the prefix); --after takes it
+as printed, and refuses a bare key. The text format prints, as aws s3 ls
 does, the date, the size and the key, or PRE and the prefix.
 
 Credentials and the region come from the AWS SDK's usual chain (the

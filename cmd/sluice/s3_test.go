@@ -30,8 +30,8 @@ func TestS3(t *testing.T) {
 	if got := column(objs, "key"); !slices.Equal(got, keys) {
 		t.Errorf("keys %q, want %q", got, keys)
 	}
-	if got := column(objs, "cursor"); !slices.Equal(got, keys) {
-		t.Errorf("cursors %q, want the keys", got)
+	if got, want := column(objs, "cursor"), v1(keys...); !slices.Equal(got, want) {
+		t.Errorf("cursors %q, want %q", got, want)
 	}
 	for _, o := range objs {
 		if fmt.Sprint(o["size"]) != "0" || o["etag"] == nil || o["last_modified"] == nil {
@@ -41,7 +41,7 @@ func TestS3(t *testing.T) {
 
 	// A prefix and a delimiter: objects and common prefixes.
 	objs = objects(t, ok(t, "", env, append([]string{"s3", "ls", "s3://" + bucket + "/logs/", "--delimiter", "/"}, flags...)...))
-	if got, want := column(objs, "cursor"), []string{"logs/1.log", "logs/2.log", "logs/old/"}; !slices.Equal(got, want) {
+	if got, want := column(objs, "cursor"), v1("logs/1.log", "logs/2.log", "logs/old/"); !slices.Equal(got, want) {
 		t.Errorf("--delimiter /: cursors %q, want %q", got, want)
 	}
 	if objs[2]["prefix"] != "logs/old/" {
@@ -89,8 +89,17 @@ func TestS3Demo(t *testing.T) {
 		t.Errorf("s3 ls s3://demo/reports/ --demo --format text:\n%s\nand with the flags first:\n%s", a, b)
 	}
 	// Resuming works on the demo too.
-	rest := ok(t, "", nil, "s3", "ls", "--demo", "--after", keys[99])
+	rest := ok(t, "", nil, "s3", "ls", "--demo", "--after", objs[99]["cursor"].(string))
 	if objects(t, rest)[0]["key"] != keys[100] || len(lines(rest)) != len(keys)-100 {
-		t.Errorf("--after the 100th key: %d lines", len(lines(rest)))
+		t.Errorf("--after the 100th cursor: %d lines", len(lines(rest)))
 	}
+}
+
+// v1 returns the cursors of keys.
+func v1(keys ...string) []string {
+	cs := make([]string, len(keys))
+	for i, k := range keys {
+		cs[i] = "v1:" + k
+	}
+	return cs
 }

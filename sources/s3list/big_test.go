@@ -100,7 +100,7 @@ func TestConcurrentMixedTopLevel(t *testing.T) {
 			{Workers: 2, ReadAhead: 2},
 			{Workers: 4, ReadAhead: 4},
 			{Workers: 8, ReadAhead: 9},
-			{Workers: 4, ReadAhead: 4, After: "a/100"},
+			{Workers: 4, ReadAhead: 4, After: "v1:a/100"},
 		} {
 			t.Run(fmt.Sprintf("MaxKeys=%d/Workers=%d/ReadAhead=%d/After=%s", maxKeys, opts.Workers, opts.ReadAhead, opts.After), func(t *testing.T) {
 				in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(maxKeys)}
@@ -110,7 +110,7 @@ func TestConcurrentMixedTopLevel(t *testing.T) {
 				}
 				want := ks
 				if opts.After != "" {
-					want = ks[slices.Index(ks, opts.After)+1:]
+					want = ks[slices.Index(ks, "a/100")+1:]
 				}
 				if got := keys(objs); !slices.Equal(got, want) {
 					t.Errorf("listed %d keys, want %d: %s", len(got), len(want), firstDiff(got, want))

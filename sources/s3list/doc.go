@@ -3,12 +3,17 @@
 // cancelable, resumable from any key, and listed concurrently in key
 // ranges when asked, still in key order.
 //
+// It compiles the AWS SDK's github.com/aws/aws-sdk-go-v2/service/s3 and
+// what that pulls in (github.com/aws/aws-sdk-go-v2, the SDK's internal
+// modules for S3 and github.com/aws/smithy-go), and nothing else outside
+// the standard library.
+//
 // The forms, each as the pair of package sluice:
 //
-//	All(ctx, client, in, opts) / Stream(…)       the objects, as types.Object
-//	Entries(ctx, client, in, opts) / EntriesStream(…)
-//	                                             objects and, with a Delimiter,
-//	                                             common prefixes, as Entry
+//	All(ctx, client, in, opts) / Stream(…, sopts)  the objects, as types.Object
+//	Entries(ctx, client, in, opts) / EntriesStream(…, sopts)
+//	                                               objects and, with a Delimiter,
+//	                                               common prefixes, as Entry
 //
 // client is the SDK's s3.ListObjectsV2APIClient, so an *s3.Client or any
 // wrapper of one works, and in is the SDK's own input, copied and never
@@ -65,17 +70,19 @@
 //
 // # Resuming
 //
-// The cursor of an object is its key (Entry.Cursor is the key or the
-// common prefix). A listing of the same bucket and input with
-// Options.After set to it continues strictly after it, through
-// StartAfter: the objects up to the cursor followed by the resumed
-// listing are the full listing, nothing lost and nothing repeated,
-// provided the bucket did not change in between. After a common prefix,
-// the listing starts past every key under it (the prefix followed by
-// U+10FFFF), since S3 lists a prefix again for any key under it after
-// StartAfter. A cursor outside the input's Prefix, or inside a common
-// prefix of a listing with a Delimiter, is an error wrapping
-// ErrBadCursor, never a listing from the start.
+// The cursor of an entry, Entry.Cursor, is "v1:" followed by its key or
+// common prefix (of an object o of All: Entry{Object: &o}.Cursor()). A
+// listing of the same bucket and input with Options.After set to it
+// continues strictly after it, through StartAfter: the objects up to the
+// cursor followed by the resumed listing are the full listing, nothing
+// lost and nothing repeated, provided the bucket did not change in
+// between. After a common prefix, the listing starts past every key
+// under it (the prefix followed by U+10FFFF), since S3 lists a prefix
+// again for any key under it after StartAfter. A cursor that is not
+// "v1:" and a key (a bare key, as cursors were before v1, among them),
+// outside the input's Prefix, or inside a common prefix of a listing
+// with a Delimiter, is an error wrapping ErrBadCursor, never a listing
+// from the start.
 //
 // # Errors and retries
 //
@@ -85,8 +92,11 @@
 // *types.NoSuchBucket for a bucket that does not exist, which is an
 // error, never an empty listing. The objects listed before a failure
 // come first, so the cursor of the last one resumes the listing. Bad
-// input (a nil client or input, no Bucket) is an error naming it, from
-// the iterator when ranged and from stop of a channel closed at once.
+// input (a nil client or input, no Bucket, a negative Workers or
+// ReadAhead, a bad cursor) is checked once, when the function is called,
+// before any request, and is an error naming it: the iterator yields it
+// as its only pair; the channel of Stream and EntriesStream is closed at
+// once and stop returns it.
 //
 // Retries are the SDK's: each request is retried by the client's retryer
 // (the standard one retries throttling, 5xx responses and connection
@@ -101,7 +111,7 @@
 //
 // When ctx is done the listing ends with an error matching ctx.Err(): a
 // request in flight is canceled through its context, and the iterator
-// checks ctx before each object. Stream and EntriesStream list with the
+// checks ctx before each request and each object. Stream and EntriesStream list with the
 // stream's own context, so stop cancels the requests too, and every
 // goroutine of a concurrent listing has exited when it returns.
 //

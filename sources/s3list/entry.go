@@ -3,6 +3,8 @@ package s3list
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/sluice-go/sluice/internal/cursor"
 )
 
 // An Entry is one item of a listing: an object, or, in a listing with a
@@ -29,10 +31,11 @@ func (e Entry) Key() string {
 	return e.Prefix
 }
 
-// Cursor returns where e stands in its listing, for Options.After: the
-// key, or the common prefix. A listing resumed after a common prefix
-// skips every key under it.
-func (e Entry) Cursor() string { return e.Key() }
+// Cursor returns where e stands in its listing, for Options.After: "v1:"
+// followed by the key, or the common prefix. A listing resumed after a
+// common prefix skips every key under it. The cursor of an object o of
+// All is Entry{Object: &o}.Cursor().
+func (e Entry) Cursor() string { return cursor.Format(e.Key()) }
 
 // merge calls yield for the objects and common prefixes of one page in
 // key order, as S3 orders them together; each list is already in order.

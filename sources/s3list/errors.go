@@ -6,15 +6,20 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/cancel"
 )
 
 var (
 	// ErrBadCursor is wrapped by the error of a listing whose
-	// Options.After is not a cursor the listing could have given: a key
-	// outside the input's Prefix, a string that is not UTF-8, or, in a
-	// listing with a Delimiter, a key inside a common prefix. A bad
-	// cursor is an error, never a listing from the start.
+	// Options.After is not a cursor the listing could have given: one
+	// that is not "v1:" followed by a key (a bare key among them, as
+	// cursors were before v1), a key outside the input's Prefix, one that
+	// is not UTF-8, or, in a listing with a Delimiter, a key inside a
+	// common prefix. The error says which cursor and why:
+	//
+	//	s3list: bad cursor "v1:data/1": outside the listing's prefix "logs/"
+	//
+	// A bad cursor is an error, never a listing from the start.
 	ErrBadCursor = errors.New("s3list: bad cursor")
 
 	errNilClient = errors.New("s3list: nil client")
@@ -57,10 +62,7 @@ func (e *ListError) Unwrap() error { return e.Err }
 // cut short by a cancellation ("operation error S3: ListObjectsV2,
 // canceled") says less than context.Cause.
 func (l *listing) fail(ctx context.Context, after string, err error) error {
-	if cerr := sluice.ContextError(ctx); cerr != nil {
-		err = cerr
-	}
-	return &ListError{Bucket: l.bucket, Prefix: l.prefix, After: after, Err: err}
+	return &ListError{Bucket: l.bucket, Prefix: l.prefix, After: after, Err: cancel.Prefer(ctx, err)}
 }
 
 var errStuck = errors.New("s3list: internal error: the concurrent listing has nothing in flight and nothing to yield")

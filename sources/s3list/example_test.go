@@ -65,7 +65,7 @@ func ExampleAll() {
 }
 
 // Resuming: a listing that stopped (here, after two keys) continues after
-// the key of the last object it handled, which a consumer records
+// the cursor of the last object it handled, which a consumer records
 // durably (package checkpoint).
 func ExampleOptions_after() {
 	client, stop := fakeS3("logs", "a", "b", "c", "d", "e")
@@ -78,11 +78,12 @@ func ExampleOptions_after() {
 		if err != nil {
 			panic(err)
 		}
-		cursor = *o.Key
-		if cursor == "b" {
+		cursor = s3list.Entry{Object: &o}.Cursor()
+		if *o.Key == "b" {
 			break // the process dies here
 		}
 	}
+	fmt.Println("resuming after", cursor)
 	for o, err := range s3list.All(ctx, client, in, &s3list.Options{After: cursor}) {
 		if err != nil {
 			panic(err)
@@ -90,6 +91,7 @@ func ExampleOptions_after() {
 		fmt.Println(*o.Key)
 	}
 	// Output:
+	// resuming after v1:b
 	// c
 	// d
 	// e
@@ -130,7 +132,7 @@ func ExampleStream() {
 	defer stop()
 
 	in := &s3.ListObjectsV2Input{Bucket: aws.String("data"), MaxKeys: aws.Int32(100)}
-	objects, stopList := s3list.Stream(context.Background(), client, in, &s3list.Options{Workers: 4})
+	objects, stopList := s3list.Stream(context.Background(), client, in, &s3list.Options{Workers: 4}, nil)
 	defer stopList()
 	n, ordered, prev := 0, true, ""
 	for o := range objects {

@@ -108,7 +108,7 @@ func TestTransientErrorEnds(t *testing.T) {
 			if m.opts.Workers == 0 {
 				// Start a few keys before n: pages of one key are slow to
 				// list one at a time.
-				opts.After = want[n-5]
+				opts.After = "v1:" + want[n-5]
 			}
 			objs, err := collect(s3list.All(context.Background(), c, in, &opts))
 			var apiErr smithy.APIError
@@ -155,7 +155,7 @@ func TestResume(t *testing.T) {
 			cursor := first[len(first)-1]
 			faulty, _ := cs.client(s3fault.Rule{Every: 2, Status: 500})
 			opts := m.opts
-			opts.After = cursor
+			opts.After = "v1:" + cursor
 			opts.ClientOptions = []func(*s3.Options){fastRetries}
 			rest, err := collect(s3list.All(context.Background(), faulty, in, &opts))
 			if err != nil {
@@ -202,7 +202,7 @@ func TestResumeAfterPrefix(t *testing.T) {
 		t.Run(tc.after, func(t *testing.T) {
 			starts = nil
 			in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Delimiter: aws.String("/"), Prefix: aws.String(tc.prefix), MaxKeys: aws.Int32(2)}
-			ents, err := collect(s3list.Entries(context.Background(), c, in, &s3list.Options{After: tc.after}))
+			ents, err := collect(s3list.Entries(context.Background(), c, in, &s3list.Options{After: "v1:" + tc.after}))
 			if err != nil {
 				t.Fatal(err)
 			}

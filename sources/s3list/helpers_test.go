@@ -126,15 +126,26 @@ func startsAt(bucket string, entries []string, n int) func(*http.Request) bool {
 func accessDenied[V any](seq iter.Seq2[V, error], want error) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		for v, err := range seq {
-			var apiErr smithy.APIError
-			if errors.As(err, &apiErr) && apiErr.ErrorCode() == "AccessDenied" {
-				err = fmt.Errorf("%w (%w)", err, want)
-			}
-			if !yield(v, err) {
+			if !yield(v, alsoWrap(err, want)) {
 				return
 			}
 		}
 	}
+}
+
+// accessDeniedStop is accessDenied for the stop of a channel form.
+func accessDeniedStop(stop func() error, want error) func() error {
+	return sync.OnceValue(func() error { return alsoWrap(stop(), want) })
+}
+
+// alsoWrap returns err, made to wrap want too if it is an AccessDenied
+// error from the server.
+func alsoWrap(err, want error) error {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "AccessDenied" {
+		return fmt.Errorf("%w (%w)", err, want)
+	}
+	return err
 }
 
 func keys(objs []types.Object) []string {

@@ -36,15 +36,25 @@ func TestBadInput(t *testing.T) {
 		{"NegativeWorkers", fake, &s3.ListObjectsV2Input{Bucket: bucket}, &s3list.Options{Workers: -1}, []string{"Workers is -1"}, nil},
 		{"NegativeReadAhead", fake, &s3.ListObjectsV2Input{Bucket: bucket}, &s3list.Options{ReadAhead: -1}, []string{"ReadAhead is -1"}, nil},
 		{"AfterAndStartAfter", fake, &s3.ListObjectsV2Input{Bucket: bucket, StartAfter: aws.String("k")},
-			&s3list.Options{After: "m"}, []string{"Options.After", "StartAfter"}, nil},
+			&s3list.Options{After: "v1:m"}, []string{"Options.After", "StartAfter"}, nil},
 		{"AfterAndContinuationToken", fake, &s3.ListObjectsV2Input{Bucket: bucket, ContinuationToken: aws.String("tok")},
-			&s3list.Options{After: "m"}, []string{"Options.After", "ContinuationToken"}, nil},
+			&s3list.Options{After: "v1:m"}, []string{"Options.After", "ContinuationToken"}, nil},
 		{"CursorOutsidePrefix", fake, &s3.ListObjectsV2Input{Bucket: bucket, Prefix: aws.String("logs/")},
-			&s3list.Options{After: "data/1"}, []string{`"data/1"`, `outside the listing's prefix "logs/"`}, s3list.ErrBadCursor},
+			&s3list.Options{After: "v1:data/1"}, []string{`s3list: bad cursor "v1:data/1": outside the listing's prefix "logs/"`}, s3list.ErrBadCursor},
+		{"CursorBeforePrefix", fake, &s3.ListObjectsV2Input{Bucket: bucket, Prefix: aws.String("logs/")},
+			&s3list.Options{After: "v1:logs"}, []string{`s3list: bad cursor "v1:logs": outside the listing's prefix "logs/"`}, s3list.ErrBadCursor},
 		{"CursorNotUTF8", fake, &s3.ListObjectsV2Input{Bucket: bucket},
-			&s3list.Options{After: "a\xff"}, []string{"not UTF-8"}, s3list.ErrBadCursor},
+			&s3list.Options{After: "v1:a\xff"}, []string{`s3list: bad cursor "v1:a\xff": not UTF-8`}, s3list.ErrBadCursor},
 		{"CursorInsideCommonPrefix", fake, &s3.ListObjectsV2Input{Bucket: bucket, Delimiter: aws.String("/")},
-			&s3list.Options{After: "a/b"}, []string{`inside the common prefix "a/"`}, s3list.ErrBadCursor},
+			&s3list.Options{After: "v1:a/b"}, []string{`s3list: bad cursor "v1:a/b": a key inside the common prefix "a/"`}, s3list.ErrBadCursor},
+		// A key was the cursor before v1: a saved one is refused, never
+		// taken as no cursor.
+		{"CursorBareKey", fake, &s3.ListObjectsV2Input{Bucket: bucket, Prefix: aws.String("logs/")},
+			&s3list.Options{After: "logs/1"}, []string{`s3list: bad cursor "logs/1": not a v1 cursor`}, s3list.ErrBadCursor},
+		{"CursorOtherVersion", fake, &s3.ListObjectsV2Input{Bucket: bucket},
+			&s3list.Options{After: "v2:a"}, []string{`s3list: bad cursor "v2:a": not a v1 cursor`}, s3list.ErrBadCursor},
+		{"CursorNoKey", fake, &s3.ListObjectsV2Input{Bucket: bucket},
+			&s3list.Options{After: "v1:"}, []string{`s3list: bad cursor "v1:": no key`}, s3list.ErrBadCursor},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			check := func(form string, err error) {
@@ -73,12 +83,12 @@ func TestBadInput(t *testing.T) {
 			if len(objs)+len(ents) > 0 {
 				t.Errorf("listed %d objects and %d entries before the error", len(objs), len(ents))
 			}
-			ch, stop := s3list.Stream(ctx, tc.client, tc.in, tc.opts)
+			ch, stop := s3list.Stream(ctx, tc.client, tc.in, tc.opts, nil)
 			if _, open := <-ch; open {
 				t.Error("Stream: the channel is open")
 			}
 			check("Stream's stop", stop())
-			ech, estop := s3list.EntriesStream(ctx, tc.client, tc.in, tc.opts)
+			ech, estop := s3list.EntriesStream(ctx, tc.client, tc.in, tc.opts, nil)
 			if _, open := <-ech; open {
 				t.Error("EntriesStream: the channel is open")
 			}
@@ -129,5 +139,38 @@ func TestMissingBucket(t *testing.T) {
 				t.Errorf("Entries: error %v, want a *types.NoSuchBucket", err)
 			}
 		})
+	}
+}
+
+// TestCheckedWhenCalled: the input is checked, and copied, when All or
+// Entries is called, not when the iterator is ranged: an input mended
+// afterwards is still refused, and one spoiled afterwards still lists
+// what it said.
+func TestCheckedWhenCalled(t *testing.T) {
+	ctx := context.Background()
+	fake := &fakeClient{}
+	in := &s3.ListObjectsV2Input{}
+	objs, ents := s3list.All(ctx, fake, in, nil), s3list.Entries(ctx, fake, in, nil)
+	in.Bucket = aws.String("b")
+	if _, err := collect(objs); err == nil || !strings.Contains(err.Error(), "Bucket is empty") {
+		t.Errorf("All, its input mended after the call: %v, want the error of the empty Bucket", err)
+	}
+	if _, err := collect(ents); err == nil || !strings.Contains(err.Error(), "Bucket is empty") {
+		t.Errorf("Entries, its input mended after the call: %v, want the error of the empty Bucket", err)
+	}
+	if fake.calls != 0 {
+		t.Errorf("%d requests sent", fake.calls)
+	}
+
+	fake = &fakeClient{pages: []*s3.ListObjectsV2Output{page(false, "", "k")}}
+	opts := &s3list.Options{After: "v1:a"}
+	seq := s3list.All(ctx, fake, in, opts)
+	in.Bucket, opts.After = nil, "nonsense"
+	got, err := collect(seq)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("All, its input spoiled after the call: %d objects, %v; want the one object", len(got), err)
+	}
+	if b, sa := aws.ToString(fake.ins[0].Bucket), aws.ToString(fake.ins[0].StartAfter); b != "b" || sa != "a" {
+		t.Errorf("the request lists bucket %q after %q, want %q after %q", b, sa, "b", "a")
 	}
 }

@@ -8,19 +8,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/cursor"
 )
 
 // Options configure a listing. A nil *Options means the defaults: from
-// the start, one request at a time, the client's own retry settings, an
-// unbuffered channel.
+// the start, one request at a time, the client's own retry settings.
 type Options struct {
-	// After, if not empty, is the cursor (a key, or Entry.Cursor) of an
-	// earlier listing of the same bucket and input: the listing continues
-	// strictly after it. It becomes the request's StartAfter, so it must
-	// not be combined with the input's own StartAfter or
-	// ContinuationToken. A cursor outside the input's Prefix is an error
-	// wrapping ErrBadCursor.
+	// After, if not empty, is the cursor (Entry.Cursor, "v1:" followed by
+	// the key or common prefix) of an earlier listing of the same bucket
+	// and input: the listing continues strictly after it. Its key becomes
+	// the request's StartAfter, so it must not be combined with the
+	// input's own StartAfter or ContinuationToken. A cursor that is
+	// malformed, of another version (a bare key, as cursors were before
+	// v1) or outside the input's Prefix is an error wrapping
+	// ErrBadCursor.
 	After string
 
 	// Workers, if above 1, lists that many key ranges at once (see the
@@ -49,19 +50,11 @@ type Options struct {
 	// around the listing: a request that fails after its retries ends the
 	// listing with its error.
 	ClientOptions []func(*s3.Options)
-
-	// StreamOptions configure the channel of Stream and EntriesStream.
-	sluice.StreamOptions
-}
-
-func (o *Options) streamOptions() *sluice.StreamOptions {
-	if o == nil {
-		return nil
-	}
-	return &o.StreamOptions
 }
 
 // A listing is a validated input: what every range of an iterator lists.
+// It is made once, when All, Stream, Entries or EntriesStream is called,
+// and only read afterwards, so ranges may run at once.
 type listing struct {
 	client s3.ListObjectsV2APIClient
 	in     s3.ListObjectsV2Input // a copy, its StartAfter set from After
@@ -96,11 +89,9 @@ func newListing(client s3.ListObjectsV2APIClient, in *s3.ListObjectsV2Input, opt
 	o := &l.opts
 	switch {
 	case o.Workers < 0:
-		return nil, fmt.Errorf("s3list: Options.Workers is %d, want 0 or more", o.Workers)
+		return nil, fmt.Errorf("s3list: Options.Workers is %d; want 0 or more", o.Workers)
 	case o.ReadAhead < 0:
-		return nil, fmt.Errorf("s3list: Options.ReadAhead is %d, want 0 or more", o.ReadAhead)
-	case o.Buffer < 0:
-		return nil, fmt.Errorf("s3list: Options.Buffer is %d, want 0 or more", o.Buffer)
+		return nil, fmt.Errorf("s3list: Options.ReadAhead is %d; want 0 or more", o.ReadAhead)
 	}
 	if o.ReadAhead == 0 {
 		o.ReadAhead = 4 * o.Workers
@@ -115,35 +106,42 @@ func newListing(client s3.ListObjectsV2APIClient, in *s3.ListObjectsV2Input, opt
 	case aws.ToString(in.ContinuationToken) != "":
 		return nil, fmt.Errorf("s3list: both Options.After (%q) and ListObjectsV2Input.ContinuationToken are set: a resumed listing starts after its cursor", o.After)
 	}
-	startAfter, err := l.startAfter(o.After)
+	key, startAfter, err := l.startAfter(o.After)
 	if err != nil {
 		return nil, err
 	}
 	l.in.StartAfter = aws.String(startAfter)
-	l.skip = o.After
+	l.skip = key
 	return l, nil
 }
 
-// startAfter returns the StartAfter that resumes the listing strictly
-// after the cursor c, or an error wrapping ErrBadCursor.
-func (l *listing) startAfter(c string) (string, error) {
-	rest, ok := strings.CutPrefix(c, l.prefix)
+// startAfter returns the key or common prefix that the cursor c stands
+// at, and the StartAfter that resumes the listing strictly after it, or
+// an error wrapping ErrBadCursor.
+func (l *listing) startAfter(c string) (key, startAfter string, err error) {
+	key, err = cursor.Parse(ErrBadCursor, c)
+	if err != nil {
+		return "", "", err
+	}
+	rest, ok := strings.CutPrefix(key, l.prefix)
 	switch {
-	case !utf8.ValidString(c):
-		return "", fmt.Errorf("%w %q: not UTF-8, so not an S3 key", ErrBadCursor, c)
+	case key == "":
+		return "", "", cursor.Bad(ErrBadCursor, c, "no key")
+	case !utf8.ValidString(key):
+		return "", "", cursor.Bad(ErrBadCursor, c, "not UTF-8, so not an S3 key")
 	case !ok:
-		return "", fmt.Errorf("%w %q: outside the listing's prefix %q", ErrBadCursor, c, l.prefix)
+		return "", "", cursor.Bad(ErrBadCursor, c, fmt.Sprintf("outside the listing's prefix %q", l.prefix))
 	case l.delim == "":
-		return c, nil
+		return key, key, nil
 	}
 	i := strings.Index(rest, l.delim)
 	switch {
 	case i < 0:
-		return c, nil // an object's key
+		return key, key, nil // an object's key
 	case i+len(l.delim) == len(rest):
-		return afterPrefix(c), nil // a common prefix
+		return key, afterPrefix(key), nil // a common prefix
 	}
-	return "", fmt.Errorf("%w %q: a key inside the common prefix %q, which a listing with delimiter %q does not yield", ErrBadCursor, c, l.prefix+rest[:i+len(l.delim)], l.delim)
+	return "", "", cursor.Bad(ErrBadCursor, c, fmt.Sprintf("a key inside the common prefix %q, which a listing with delimiter %q does not yield", l.prefix+rest[:i+len(l.delim)], l.delim))
 }
 
 // afterPrefix returns a StartAfter that skips every key under the common

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/sluice-go/sluice"
 )
 
 // errNoToken ends a listing whose response says it is truncated but
@@ -26,8 +28,8 @@ func (l *listing) pages(ctx context.Context, page func(*s3.ListObjectsV2Output) 
 		if in.ContinuationToken != nil {
 			after = ""
 		}
-		if ctx.Err() != nil {
-			return l.fail(ctx, after, ctx.Err())
+		if err := sluice.ContextError(ctx); err != nil {
+			return l.fail(ctx, after, err)
 		}
 		out, err := l.client.ListObjectsV2(ctx, &in, l.opts.ClientOptions...)
 		if err != nil {
@@ -94,15 +96,12 @@ func lastEntry(out *s3.ListObjectsV2Output) (string, bool) {
 
 // objects yields the objects of the listing one page at a time.
 func (l *listing) objects(ctx context.Context, yield func(*types.Object) bool) error {
-	done := ctx.Done()
 	var ctxErr error
 	err := l.pages(ctx, func(out *s3.ListObjectsV2Output) bool {
 		for i := range out.Contents {
-			select {
-			case <-done:
-				ctxErr = l.fail(ctx, lastKey(out.Contents[:i]), ctx.Err())
+			if err := sluice.ContextError(ctx); err != nil {
+				ctxErr = l.fail(ctx, lastKey(out.Contents[:i]), err)
 				return false
-			default:
 			}
 			if !yield(&out.Contents[i]) {
 				return false
@@ -119,16 +118,13 @@ func (l *listing) objects(ctx context.Context, yield func(*types.Object) bool) e
 // entries yields the objects and common prefixes of the listing one page
 // at a time, merged in key order.
 func (l *listing) entries(ctx context.Context, yield func(Entry) bool) error {
-	done := ctx.Done()
 	var ctxErr error
 	last := ""
 	err := l.pages(ctx, func(out *s3.ListObjectsV2Output) bool {
 		return merge(out.Contents, out.CommonPrefixes, func(e Entry) bool {
-			select {
-			case <-done:
-				ctxErr = l.fail(ctx, last, ctx.Err())
+			if err := sluice.ContextError(ctx); err != nil {
+				ctxErr = l.fail(ctx, last, err)
 				return false
-			default:
 			}
 			last = e.Key()
 			return yield(e)
