@@ -63,11 +63,12 @@ func runLines(ctx context.Context, e *env, args []string) error {
 	if r.done {
 		return nil
 	}
-	opts := &scanner.Options{After: r.after, StreamOptions: r.streamOptions(), CloseOnCancel: true}
+	opts := &scanner.Options{After: r.after, CloseOnCancel: true}
+	so := r.streamOptions()
 	var src stream[scanner.Token]
 	if file == "-" {
 		r.showProgress(0, false)
-		src.batches, src.stop = scanner.Batches(ctx, interruptible(e.stdin), opts)
+		src.batches, src.stop = scanner.BatchesStream(ctx, interruptible(e.stdin), opts, &so)
 	} else {
 		// The progress of a file: its bytes.
 		var size int64
@@ -75,7 +76,7 @@ func runLines(ctx context.Context, e *env, args []string) error {
 			size = fi.Size()
 		}
 		r.showProgress(size, true)
-		src.batches, src.stop = scanner.FileBatches(ctx, file, opts)
+		src.batches, src.stop = scanner.FileBatchesStream(ctx, file, opts, &so)
 	}
 	return drive(ctx, r, src, linesPrinter)
 }

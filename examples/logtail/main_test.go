@@ -445,7 +445,7 @@ func TestClaimChecksTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl := newTestTailer(dir)
-	old := place{ID: idOf(fi), Off: 3, Cursor: "3:2", tail: "r1\n"} // a removed file's place, its inode reused
+	old := place{ID: idOf(fi), Off: 3, Cursor: "v1:3:2", tail: "r1\n"} // a removed file's place, its inode reused
 	tl.moved = []moved{{old, 0}}
 	if p, claimed := tl.claim(context.Background(), "new.log", idOf(fi), f); claimed || p.Off != 0 {
 		t.Errorf("claim = %+v, %v; want the start, not the place of the file whose inode it reuses", *p, claimed)

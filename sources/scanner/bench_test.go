@@ -100,7 +100,7 @@ func BenchmarkLines(b *testing.B) {
 		return n, nil
 	})
 	run("batches", func() (int, error) {
-		batches, stop := FileBatches(ctx, path, nil)
+		batches, stop := FileBatchesStream(ctx, path, nil, nil)
 		defer stop()
 		n := 0
 		for batch := range batches {
@@ -188,7 +188,7 @@ func BenchmarkMemory(b *testing.B) {
 	})
 	b.Run("impl=batches", func(b *testing.B) {
 		measure(b, func(sample func(int)) {
-			ch, stop := Batches(context.Background(), reader(), nil)
+			ch, stop := BatchesStream(context.Background(), reader(), nil, nil)
 			defer stop()
 			n := 0
 			for batch := range ch {
@@ -205,9 +205,10 @@ func BenchmarkMemory(b *testing.B) {
 }
 
 // BenchmarkChannel measures issue 12 for scanner: its recommended channel
-// form, FileBatches, beside the iterator File, over the 200 MiB file of
-// BenchmarkLines. (sluice.StreamBatches cannot wrap File: its tokens
-// alias the read buffer. FileBatches sends tokens safe to keep.)
+// form, FileBatchesStream, beside the iterator File and the batches'
+// iterator FileBatches, over the 200 MiB file of BenchmarkLines.
+// (sluice.StreamBatches cannot wrap File: its tokens alias the read
+// buffer. FileBatchesStream sends tokens safe to keep.)
 //
 // With work=sum every consumer does the same trivial work per line: it
 // adds up the lengths. impl=recycled is an experiment, not a form of the
@@ -216,7 +217,7 @@ func BenchmarkMemory(b *testing.B) {
 // that nothing is allocated per batch and the tokens alias the one read
 // buffer File writes over (the consumer reads only their lengths). It is
 // what moving the tokens to another goroutine costs without the fresh
-// memory that makes FileBatches' tokens safe to keep.
+// memory that makes FileBatchesStream's tokens safe to keep.
 //
 // The work=text and work=json sub-benchmarks are an extra: a consumer that
 // does realistic work per line, as the sluice command's output does, so
@@ -252,7 +253,18 @@ func BenchmarkChannel(b *testing.B) {
 					return nil
 				}},
 				{"FileBatches", func(c *benchConsumer) error {
-					batches, stop := FileBatches(ctx, path, nil)
+					for batch, err := range FileBatches(ctx, path, nil) {
+						if err != nil {
+							return err
+						}
+						for _, tok := range batch {
+							c.take(tok)
+						}
+					}
+					return nil
+				}},
+				{"FileBatchesStream", func(c *benchConsumer) error {
+					batches, stop := FileBatchesStream(ctx, path, nil, nil)
 					defer stop()
 					for batch := range batches {
 						for _, tok := range batch {

@@ -3,19 +3,19 @@ package scanner
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"iter"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/conformance"
 )
 
-// fixture has CRLF, an empty line, leading spaces, multi-byte runes and a
-// last line without "\n".
-const fixture = "alpha\nbeta\r\n\n  gamma delta\nεψιλον\r\nzeta eta\ntheta\n\niota kappa\nlast"
+// fixture has CRLF, an empty line, leading spaces and multi-byte runes;
+// without its last "\n", it ends with a line without one.
+const fixture = "alpha\nbeta\r\n\n  gamma delta\nεψιλον\r\nzeta eta\ntheta\n\niota kappa\nlast\n"
 
 // prefix returns the bytes of the input up to the cursor of want[n-1]:
 // what a reader that fails or stalls after n tokens returns first.
@@ -56,6 +56,29 @@ func ioPipe(t *testing.T, data []byte) *io.PipeReader {
 	return r
 }
 
+// badCursors are cursors every form must refuse for data: malformed, of
+// another version, the bare form of before v1 (of a real position),
+// negative, a line that cannot be at its offset, and an offset past the
+// end of data.
+func badCursors(data string) []string {
+	return []string{
+		"garbage", "v1:", "v1:6", "v1:x:1", "v1:06:2", "v1:6:2:1", "v1:6:0",
+		"v2:6:2",             // another version
+		"6:2",                // the bare cursor of before v1
+		"v1:-6:2", "v1:6:-2", // negative
+		"v1:6:9",                            // 8 "\n" in 6 bytes
+		fmt.Sprintf("v1:%d:1", len(data)+1), // past the end
+	}
+}
+
+// pipeBadCursors adds what a reader read up to the cursor also refuses:
+// an offset on another line than the cursor says, the start of the second
+// line said to be on the first.
+func pipeBadCursors(data string) []string {
+	second := strings.IndexByte(data, '\n') + 1
+	return append(badCursors(data), fmt.Sprintf("v1:%d:1", second))
+}
+
 func TestConformance(t *testing.T) {
 	words := &Options{Split: bufio.ScanWords}
 	for _, tc := range []struct {
@@ -66,8 +89,12 @@ func TestConformance(t *testing.T) {
 		{"Words", words},
 		{"Lines/MaxTokenSize=16", &Options{MaxTokenSize: 16}},
 	} {
-		t.Run(tc.name, func(t *testing.T) { testReaderAndFile(t, tc.opts) })
+		t.Run(tc.name, func(t *testing.T) { testReaderAndFile(t, fixture, tc.opts) })
 	}
+	// A last line without "\n": a source that fails after it cannot be
+	// made (the scan yields it only at the end of the input), so this
+	// run leaves out StreamFail, which fails a source after all of Want.
+	t.Run("Unterminated", func(t *testing.T) { testReaderAndFile(t, strings.TrimSuffix(fixture, "\n"), nil) })
 	t.Run("CloseOnCancel", func(t *testing.T) {
 		want := ref([]byte(fixture), nil)
 		opts := &Options{CloseOnCancel: true}
@@ -82,21 +109,61 @@ func TestConformance(t *testing.T) {
 				return lazy(func() iter.Seq2[Token, error] { return All(ctx, ioPipe(t, prefix(fixture, want, n)), opts) })
 			},
 			StreamStall: func(ctx context.Context, n int) (<-chan Token, func() error) {
-				return Stream(ctx, ioPipe(t, prefix(fixture, want, n)), opts)
+				return Stream(ctx, ioPipe(t, prefix(fixture, want, n)), opts, nil)
 			},
 		}, nil)
 	})
+	t.Run("Lines/SmallReads", testSmallReads)
 	t.Run("Batches", testBatches)
 }
 
+// testSmallReads runs the suite on a reader that returns 50 bytes a Read,
+// about 7 of its lines of 7 bytes, which cannot seek: a resumed run reads
+// up to the cursor across Reads, and every Read ends within a line, which
+// waits in the buffer for the next. PageSize tells Resume where the Reads
+// turn over.
+func testSmallReads(t *testing.T) {
+	const lines, readLen, lineLen = 150, 50, 7
+	var b strings.Builder
+	for i := range lines {
+		fmt.Fprintf(&b, "%06d\n", i)
+	}
+	data := b.String()
+	want := ref([]byte(data), nil)
+	reader := func(data []byte) io.Reader { return &chunkReader{data: data, sizes: []int{readLen}} }
+	conformance.Test(t, conformance.Source[Token]{
+		All: func(ctx context.Context) iter.Seq2[Token, error] {
+			return cloned(All(ctx, reader([]byte(data)), nil))
+		},
+		Stream: func(ctx context.Context) (<-chan Token, func() error) {
+			return Stream(ctx, reader([]byte(data)), nil, nil)
+		},
+		SingleUse: true,
+		Want:      want,
+		Equal:     equalTokens,
+		Fail: func(ctx context.Context, n int, err error) iter.Seq2[Token, error] {
+			return All(ctx, io.MultiReader(reader(prefix(data, want, n)), &failReader{err: err}), nil)
+		},
+		StreamFail: func(ctx context.Context, n int, err error) (<-chan Token, func() error) {
+			return Stream(ctx, io.MultiReader(reader(prefix(data, want, n)), &failReader{err: err}), nil, nil)
+		},
+		Cursor: Token.Cursor,
+		After: func(ctx context.Context, c string) iter.Seq2[Token, error] {
+			return cloned(All(ctx, reader([]byte(data)), &Options{After: c}))
+		},
+		PageSize:   readLen / lineLen,
+		BadCursors: pipeBadCursors(data),
+	}, nil)
+}
+
 // testReaderAndFile runs the suite on the reader and the file forms.
-func testReaderAndFile(t *testing.T, opts *Options) {
+func testReaderAndFile(t *testing.T, data string, opts *Options) {
 	var split bufio.SplitFunc
 	if opts != nil {
 		split = opts.Split
 	}
-	want := ref([]byte(fixture), split)
-	path := writeFile(t, fixture)
+	want := ref([]byte(data), split)
+	path := writeFile(t, data)
 	after := func(c string) *Options {
 		o := *opts.orDefault()
 		o.After = c
@@ -104,27 +171,33 @@ func testReaderAndFile(t *testing.T, opts *Options) {
 	}
 	reader := conformance.Source[Token]{
 		All: func(ctx context.Context) iter.Seq2[Token, error] {
-			return cloned(All(ctx, strings.NewReader(fixture), opts))
+			return cloned(All(ctx, strings.NewReader(data), opts))
 		},
 		Stream: func(ctx context.Context) (<-chan Token, func() error) {
-			return Stream(ctx, strings.NewReader(fixture), opts)
+			return Stream(ctx, strings.NewReader(data), opts, nil)
 		},
 		SingleUse: true,
 		Want:      want,
 		Equal:     equalTokens,
 		Fail: func(ctx context.Context, n int, err error) iter.Seq2[Token, error] {
-			return All(ctx, &failReader{prefix(fixture, want, n), err}, opts)
+			return All(ctx, &failReader{prefix(data, want, n), err}, opts)
 		},
 		Stall: func(ctx context.Context, n int) iter.Seq2[Token, error] {
-			return All(ctx, &stallReader{ctx, prefix(fixture, want, n)}, opts)
+			return All(ctx, &stallReader{ctx, prefix(data, want, n)}, opts)
 		},
 		StreamStall: func(ctx context.Context, n int) (<-chan Token, func() error) {
-			return Stream(ctx, osPipe(t, prefix(fixture, want, n)), opts)
+			return Stream(ctx, osPipe(t, prefix(data, want, n)), opts, nil)
 		},
 		Cursor: Token.Cursor,
 		After: func(ctx context.Context, c string) iter.Seq2[Token, error] {
-			return cloned(All(ctx, strings.NewReader(fixture), after(c)))
+			return cloned(All(ctx, strings.NewReader(data), after(c)))
 		},
+		BadCursors: badCursors(data),
+	}
+	if strings.HasSuffix(data, "\n") {
+		reader.StreamFail = func(ctx context.Context, n int, err error) (<-chan Token, func() error) {
+			return Stream(ctx, &failReader{prefix(data, want, n), err}, opts, nil)
+		}
 	}
 	t.Run("Reader", func(t *testing.T) { conformance.Test(t, reader, nil) })
 
@@ -132,32 +205,35 @@ func testReaderAndFile(t *testing.T, opts *Options) {
 	// one stalled on an os.Pipe is reached by the read deadline.
 	pipe := reader
 	pipe.After = func(ctx context.Context, c string) iter.Seq2[Token, error] {
-		return cloned(All(ctx, noSeek{strings.NewReader(fixture)}, after(c)))
+		return cloned(All(ctx, noSeek{strings.NewReader(data)}, after(c)))
 	}
+	pipe.BadCursors = pipeBadCursors(data)
 	pipe.Stall = func(ctx context.Context, n int) iter.Seq2[Token, error] {
-		return lazy(func() iter.Seq2[Token, error] { return All(ctx, osPipe(t, prefix(fixture, want, n)), opts) })
+		return lazy(func() iter.Seq2[Token, error] { return All(ctx, osPipe(t, prefix(data, want, n)), opts) })
 	}
 	t.Run("Pipe", func(t *testing.T) { conformance.Test(t, pipe, nil) })
 
 	t.Run("File", func(t *testing.T) {
 		conformance.Test(t, conformance.Source[Token]{
-			All:    func(ctx context.Context) iter.Seq2[Token, error] { return cloned(File(ctx, path, opts)) },
-			Stream: func(ctx context.Context) (<-chan Token, func() error) { return FileStream(ctx, path, opts) },
-			Want:   want,
-			Equal:  equalTokens,
-			Fail:   reader.Fail,
-			Cursor: Token.Cursor,
+			All:        func(ctx context.Context) iter.Seq2[Token, error] { return cloned(File(ctx, path, opts)) },
+			Stream:     func(ctx context.Context) (<-chan Token, func() error) { return FileStream(ctx, path, opts, nil) },
+			Want:       want,
+			Equal:      equalTokens,
+			Fail:       reader.Fail,
+			StreamFail: reader.StreamFail,
+			Cursor:     Token.Cursor,
 			After: func(ctx context.Context, c string) iter.Seq2[Token, error] {
 				return cloned(File(ctx, path, after(c)))
 			},
-			Open: func() int { return int(openFiles.Load()) },
+			BadCursors: badCursors(data),
+			Open:       func() int { return int(openFiles.Load()) },
 		}, nil)
 	})
 }
 
-// testBatches runs the suite on the batched channel forms, with batches of
-// two: a fixture whose lines all end with "\n", read whole by the first
-// Read, comes in full batches.
+// testBatches runs the suite on the batched forms, with batches of two: a
+// fixture whose lines all end with "\n", read whole by the first Read,
+// comes in full batches.
 func testBatches(t *testing.T) {
 	const data = "one\ntwo\r\n\nfour\nfive\nsix\n"
 	opts := &Options{BatchSize: 2}
@@ -167,30 +243,49 @@ func testBatches(t *testing.T) {
 		want = append(want, tokens[i:i+2])
 	}
 	path := writeFile(t, data)
-	iterate := func(mk func() (<-chan []Token, func() error)) iter.Seq2[[]Token, error] {
-		return lazy(func() iter.Seq2[[]Token, error] { return sluice.FromStream(mk()) })
-	}
-	conformance.Test(t, conformance.Source[[]Token]{
+	after := func(c string) *Options { return &Options{BatchSize: 2, After: c} }
+	reader := conformance.Source[[]Token]{
 		All: func(ctx context.Context) iter.Seq2[[]Token, error] {
-			return iterate(func() (<-chan []Token, func() error) { return FileBatches(ctx, path, opts) })
+			return Batches(ctx, strings.NewReader(data), opts)
 		},
-		Stream: func(ctx context.Context) (<-chan []Token, func() error) { return FileBatches(ctx, path, opts) },
-		Want:   want,
-		Equal:  equalBatches,
+		Stream: func(ctx context.Context) (<-chan []Token, func() error) {
+			return BatchesStream(ctx, strings.NewReader(data), opts, nil)
+		},
+		SingleUse: true,
+		Want:      want,
+		Equal:     equalBatches,
 		Fail: func(ctx context.Context, n int, err error) iter.Seq2[[]Token, error] {
-			return iterate(func() (<-chan []Token, func() error) {
-				return Batches(ctx, &failReader{prefix(data, tokens, 2*n), err}, opts)
-			})
+			return Batches(ctx, &failReader{prefix(data, tokens, 2*n), err}, opts)
+		},
+		StreamFail: func(ctx context.Context, n int, err error) (<-chan []Token, func() error) {
+			return BatchesStream(ctx, &failReader{prefix(data, tokens, 2*n), err}, opts, nil)
+		},
+		Stall: func(ctx context.Context, n int) iter.Seq2[[]Token, error] {
+			return Batches(ctx, &stallReader{ctx, prefix(data, tokens, 2*n)}, opts)
 		},
 		StreamStall: func(ctx context.Context, n int) (<-chan []Token, func() error) {
-			return Batches(ctx, osPipe(t, prefix(data, tokens, 2*n)), opts)
+			return BatchesStream(ctx, osPipe(t, prefix(data, tokens, 2*n)), opts, nil)
 		},
 		Cursor: func(b []Token) string { return b[len(b)-1].Cursor() },
 		After: func(ctx context.Context, c string) iter.Seq2[[]Token, error] {
-			return iterate(func() (<-chan []Token, func() error) {
-				return FileBatches(ctx, path, &Options{BatchSize: 2, After: c})
-			})
+			return Batches(ctx, noSeek{strings.NewReader(data)}, after(c))
 		},
-		Open: func() int { return int(openFiles.Load()) },
-	}, nil)
+		BadCursors: pipeBadCursors(data),
+	}
+	t.Run("Reader", func(t *testing.T) { conformance.Test(t, reader, nil) })
+	t.Run("File", func(t *testing.T) {
+		file := reader
+		file.SingleUse = false
+		file.All = func(ctx context.Context) iter.Seq2[[]Token, error] { return FileBatches(ctx, path, opts) }
+		file.Stream = func(ctx context.Context) (<-chan []Token, func() error) {
+			return FileBatchesStream(ctx, path, opts, nil)
+		}
+		file.Stall, file.StreamStall = nil, nil
+		file.After = func(ctx context.Context, c string) iter.Seq2[[]Token, error] {
+			return FileBatches(ctx, path, after(c))
+		}
+		file.BadCursors = badCursors(data)
+		file.Open = func() int { return int(openFiles.Load()) }
+		conformance.Test(t, file, nil)
+	})
 }

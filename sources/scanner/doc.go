@@ -4,13 +4,20 @@
 // last value of the stream rather than an Err method to forget, an
 // oversized token is reported with its offset or skipped, and a Read
 // blocked on a pipe or a connection is interrupted when the context is
-// done.
+// done. It imports only the standard library and the root package.
 //
-// Each source comes as the pair of package sluice, and a batched channel
-// form for high rates:
+// Each source comes as the pair of package sluice, an iterator and its
+// channel form, and as batches for high rates, again an iterator and its
+// channel form:
 //
-//	All(ctx, r, opts) / Stream(ctx, r, opts) / Batches(ctx, r, opts)
-//	File(ctx, path, opts) / FileStream(ctx, path, opts) / FileBatches(ctx, path, opts)
+//	All(ctx, r, opts)            / Stream(ctx, r, opts, sopts)
+//	Batches(ctx, r, opts)        / BatchesStream(ctx, r, opts, sopts)
+//	File(ctx, path, opts)        / FileStream(ctx, path, opts, sopts)
+//	FileBatches(ctx, path, opts) / FileBatchesStream(ctx, path, opts, sopts)
+//
+// Invalid options, a nil reader and a malformed Options.After are reported
+// when the function is called, before any I/O: as the only pair of an
+// iterator, from stop of a channel form.
 //
 // # Ordering
 //
@@ -27,21 +34,30 @@
 // buffer: it is valid only until the loop body returns, as
 // [bufio.Scanner.Bytes] is until the next Scan. Offset, Line and Cursor
 // are plain values. Keep [Token.Clone] or [Token.Text] of a token to keep
-// its bytes. The channel forms never send memory the scanner will write
-// again: Stream and FileStream send a copy of each token; Batches and
-// FileBatches, without copying, tokens of read buffers the scanner leaves
-// to them, so that a kept token keeps its buffer (256 KiB) alive.
+// its bytes. The batches and the channel forms never hand out memory the
+// scanner will write again: Stream and FileStream send a copy of each
+// token; Batches, FileBatches and their channel forms, without copying,
+// tokens of read buffers the scanner leaves to them, so that a kept token
+// keeps its buffer (256 KiB) alive.
 //
 // # Resuming
 //
 // [Token.Cursor] is where the scan went on after the token: the offset
-// just after it and its delimiter, and the line number there. A scan with
-// Options.After set to it yields exactly the tokens after it: a file or
-// an [io.Seeker] is sought there, another reader is read and discarded up
-// to it. Resuming is exact for lines and words, and for any split function
-// that, like them, decides a token from its own bytes and those after it.
-// A cursor that is not one of this package, or beyond the end of the
-// input, is an error wrapping [ErrBadCursor], never a silent full read.
+// just after it and its delimiter, and the line number there, as
+// "v1:<offset>:<line>". A scan with Options.After set to it yields exactly
+// the tokens after it: a file or an [io.Seeker] is sought there, another
+// reader is read and discarded up to it. Resuming is exact for lines and
+// words, and for any split function that, like them, decides a token from
+// its own bytes and those after it.
+//
+// A cursor that is not one of this package (malformed, of another
+// version, or the bare "<offset>:<line>" of before v1, which is migrated
+// by prefixing "v1:"), past the end of the input, or, for a reader read
+// up to it, on another line than it says, is refused with an error
+// wrapping [ErrBadCursor], `scanner: bad cursor "<cursor>": <why>`, as
+// the only pair of the scan: never a silent read from the start. A cursor
+// past the end of a reader that cannot seek is found to be so when the
+// reader ends before the offset.
 //
 // A last line without "\n" is a line: for a file still being written, a
 // resumed run starts after the bytes that were there, so a line being

@@ -100,7 +100,22 @@ func ExampleOptions_onTooLong() {
 
 func ExampleBatches() {
 	r := strings.NewReader("a\nb\nc\nd\ne\n")
-	batches, stop := scanner.Batches(context.Background(), r, &scanner.Options{BatchSize: 2})
+	for batch, err := range scanner.Batches(context.Background(), r, &scanner.Options{BatchSize: 2}) {
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		fmt.Println(len(batch), batch[0].Text()) // safe to keep
+	}
+	// Output:
+	// 2 a
+	// 2 c
+	// 1 e
+}
+
+func ExampleBatchesStream() {
+	r := strings.NewReader("a\nb\nc\nd\ne\n")
+	batches, stop := scanner.BatchesStream(context.Background(), r, &scanner.Options{BatchSize: 2}, nil)
 	defer stop()
 	for batch := range batches {
 		var texts []string

@@ -17,31 +17,62 @@ import (
 // Each token's Bytes aliases the read buffer and is valid only until the
 // loop body returns (see [Token]). A file that cannot be opened yields one
 // error naming the path, which matches [io/fs.ErrNotExist] when the file does
-// not exist.
+// not exist. Invalid options or a malformed opts.After are reported when
+// File is called, as the only pair of the iterator.
 func File(ctx context.Context, path string, opts *Options) iter.Seq2[Token, error] {
-	return func(yield func(Token, error) bool) {
-		withFile(ctx, path, yield, func(f *os.File) { scanReader(ctx, f, opts, yield) })
+	c, err := newConfig(opts)
+	if err != nil {
+		return sluice.Fail[Token](err)
 	}
+	return func(yield func(Token, error) bool) { c.fileTokens(ctx, path, yield) }
 }
 
 // FileStream is the channel form of [File]: it scans the file in a new
 // goroutine and sends copies of its tokens, safe to keep, on the returned
 // channel. stop behaves as [sluice.Stream]'s and interrupts a read blocked
 // on a FIFO.
-func FileStream(ctx context.Context, path string, opts *Options) (<-chan Token, func() error) {
+func FileStream(ctx context.Context, path string, opts *Options, sopts *sluice.StreamOptions) (<-chan Token, func() error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return sluice.FailedStream[Token](err)
+	}
 	return sluice.StreamFunc(ctx, func(sctx context.Context) iter.Seq2[Token, error] {
-		return cloned(File(sctx, path, opts))
-	}, opts.streamOptions())
+		return cloned(func(yield func(Token, error) bool) { c.fileTokens(sctx, path, yield) })
+	}, sopts)
 }
 
-// FileBatches is the batched channel form of [File]: as [Batches], for the
-// file at path.
-func FileBatches(ctx context.Context, path string, opts *Options) (<-chan []Token, func() error) {
+// FileBatches returns an iterator over the tokens of the file at path in
+// batches: as [Batches], for the file at path, which it opens when ranged
+// and closes on return; each range reads the file afresh.
+func FileBatches(ctx context.Context, path string, opts *Options) iter.Seq2[[]Token, error] {
+	c, err := newConfig(opts)
+	if err != nil {
+		return sluice.Fail[[]Token](err)
+	}
+	return func(yield func([]Token, error) bool) { c.fileBatches(ctx, path, yield) }
+}
+
+// FileBatchesStream is the batched channel form of [File]: it sends the
+// batches of [FileBatches], made in a new goroutine, on the returned
+// channel. stop behaves as [FileStream]'s.
+func FileBatchesStream(ctx context.Context, path string, opts *Options, sopts *sluice.StreamOptions) (<-chan []Token, func() error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return sluice.FailedStream[[]Token](err)
+	}
 	return sluice.StreamBatched(ctx, func(sctx context.Context) iter.Seq2[[]Token, error] {
-		return func(yield func([]Token, error) bool) {
-			withFile(sctx, path, yield, func(f *os.File) { scanBatches(sctx, f, opts, yield) })
-		}
-	}, opts.streamOptions())
+		return func(yield func([]Token, error) bool) { c.fileBatches(sctx, path, yield) }
+	}, sopts)
+}
+
+// fileTokens scans the file at path.
+func (c *config) fileTokens(ctx context.Context, path string, yield func(Token, error) bool) {
+	withFile(ctx, path, yield, func(f *os.File) { c.tokens(ctx, f, yield) })
+}
+
+// fileBatches scans the file at path in batches.
+func (c *config) fileBatches(ctx context.Context, path string, yield func([]Token, error) bool) {
+	withFile(ctx, path, yield, func(f *os.File) { c.batches(ctx, f, yield) })
 }
 
 // testHookOpen, if set, hears each file opened (+1) and closed (-1), for

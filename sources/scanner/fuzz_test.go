@@ -69,10 +69,16 @@ func fuzzOne(t *testing.T, data, chunks []byte, at uint16, max uint8) {
 }
 
 // FuzzCursor checks that a cursor decodes only from its canonical form,
-// and that a scan given any After either resumes or fails with
-// ErrBadCursor, without panicking or reading from the start.
+// and that a scan given any After, of a reader that seeks or one read up
+// to the cursor, either resumes exactly or fails with ErrBadCursor alone,
+// without panicking or reading from the start, and fails for a cursor
+// past the end of the input.
 func FuzzCursor(f *testing.F) {
-	for _, c := range []string{"0:1", "4:2", "12:3", "", ":", "1:0", "01:1", "-1:1", "1:1:1", "9223372036854775807:1", "9223372036854775808:1", "+1:1"} {
+	for _, c := range []string{
+		"v1:0:1", "v1:2:2", "v1:6:3", "v1:10:4", "v1:11:4", "v1:2:1", "", ":", "v1:", "v1:1:0", "v1:01:1",
+		"v1:-1:1", "v1:1:1:1", "v1:9223372036854775807:1", "v1:9223372036854775808:1", "v1:+1:1",
+		"v2:0:1", "2:2", "V1:0:1",
+	} {
 		f.Add(c)
 	}
 	const in = "a\nbb\r\nccc\n"
@@ -88,19 +94,23 @@ func FuzzCursor(f *testing.F) {
 		if c == "" {
 			return // no After: a full run
 		}
-		got, err := collect(All(context.Background(), strings.NewReader(in), &Options{After: c}))
-		switch {
-		case err != nil && !errors.Is(err, ErrBadCursor):
-			t.Fatalf("After %q: %v", c, err)
-		case err != nil && len(got) > 0:
-			t.Fatalf("After %q: tokens before the error", c)
-		case err == nil && len(got) > 0 && got[0].Offset < off:
-			t.Fatalf("After %q: a token at %d, before the cursor", c, got[0].Offset)
-		case err == nil:
-			// A cursor of a real token resumes exactly after it.
-			for i, tok := range full {
-				if tok.Cursor() == c && !equalBatches(got, full[i+1:]) {
-					t.Fatalf("After %q: %v, want %v", c, got, full[i+1:])
+		for _, r := range []io.Reader{strings.NewReader(in), noSeek{strings.NewReader(in)}} {
+			got, err := collect(All(context.Background(), r, &Options{After: c}))
+			switch {
+			case err != nil && !errors.Is(err, ErrBadCursor):
+				t.Fatalf("After %q: %v", c, err)
+			case err != nil && len(got) > 0:
+				t.Fatalf("After %q: tokens before the error", c)
+			case err == nil && off > int64(len(in)):
+				t.Fatalf("After %q: no error for an offset past the end of %d bytes", c, len(in))
+			case err == nil && len(got) > 0 && got[0].Offset < off:
+				t.Fatalf("After %q: a token at %d, before the cursor", c, got[0].Offset)
+			case err == nil:
+				// A cursor of a real token resumes exactly after it.
+				for i, tok := range full {
+					if tok.Cursor() == c && !equalBatches(got, full[i+1:]) {
+						t.Fatalf("After %q: %v, want %v", c, got, full[i+1:])
+					}
 				}
 			}
 		}

@@ -2,9 +2,9 @@ package scanner
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
-
-	"github.com/sluice-go/sluice"
+	"io"
 )
 
 const (
@@ -47,8 +47,8 @@ type Options struct {
 	// After is a cursor (see [Token.Cursor]) to resume strictly after. A
 	// file, or a reader that is an [io.Seeker], is sought to it; another
 	// reader is read and discarded up to it. A cursor that is not one of
-	// this package, or beyond the end of the input, is an error wrapping
-	// ErrBadCursor.
+	// this package, or past the end of the input, is an error wrapping
+	// ErrBadCursor, the only pair of the scan.
 	After string
 
 	// CloseOnCancel, for the reader forms, closes the reader when ctx is
@@ -56,12 +56,12 @@ type Options struct {
 	// reader that has no read deadline (an io.Pipe, an HTTP body).
 	CloseOnCancel bool
 
-	// BatchSize is the most tokens a batch of Batches or FileBatches
-	// carries. Zero means 1024.
+	// BatchSize is the most tokens a batch of Batches or FileBatches, and
+	// of their channel forms, carries. Zero means 1024. (The batches
+	// follow the reads: the BatchSize and BatchWait of
+	// [sluice.StreamOptions] are for [sluice.StreamBatches] and do not
+	// apply.)
 	BatchSize int
-
-	// StreamOptions configure the channel of the channel forms.
-	sluice.StreamOptions
 }
 
 func (o *Options) orDefault() *Options {
@@ -85,20 +85,47 @@ func (o *Options) batchSize() int {
 	return defaultBatchSize
 }
 
-func (o *Options) streamOptions() *sluice.StreamOptions {
-	if o == nil {
-		return nil
-	}
-	return &o.StreamOptions
-}
-
 // check reports options that cannot be honoured.
 func (o *Options) check() error {
 	switch {
 	case o.MaxTokenSize < 0:
-		return fmt.Errorf("scanner: MaxTokenSize is %d, want 0 or more", o.MaxTokenSize)
+		return fmt.Errorf("scanner: Options.MaxTokenSize is %d; want 0 or more", o.MaxTokenSize)
 	case o.BatchSize < 0:
-		return fmt.Errorf("scanner: BatchSize is %d, want 0 or more", o.BatchSize)
+		return fmt.Errorf("scanner: Options.BatchSize is %d; want 0 or more", o.BatchSize)
 	}
 	return nil
+}
+
+// A config is the options of a scan, checked, with the cursor decoded:
+// what every form checks once, when it is called, before any I/O.
+type config struct {
+	opts      *Options // not nil
+	resume    bool     // opts.After is set
+	off, line int64    // the position opts.After holds
+}
+
+// newConfig checks opts and decodes opts.After.
+func newConfig(opts *Options) (*config, error) {
+	c := &config{opts: opts.orDefault()}
+	if err := c.opts.check(); err != nil {
+		return nil, err
+	}
+	if c.opts.After != "" {
+		off, line, err := decodeCursor(c.opts.After)
+		if err != nil {
+			return nil, err
+		}
+		c.resume, c.off, c.line = true, off, line
+	}
+	return c, nil
+}
+
+var errNilReader = errors.New("scanner: nil reader")
+
+// readerConfig is newConfig for a form that scans r.
+func readerConfig(r io.Reader, opts *Options) (*config, error) {
+	if r == nil {
+		return nil, errNilReader
+	}
+	return newConfig(opts)
 }

@@ -50,7 +50,7 @@ func TestPipeCancel(t *testing.T) {
 	}
 }
 
-// TestStreamStopPipe stops a Stream and a Batches whose producer is
+// TestStreamStopPipe stops a Stream and a BatchesStream whose producer is
 // blocked in a Read: stop returns nil, having interrupted the Read.
 func TestStreamStopPipe(t *testing.T) {
 	r, w, err := os.Pipe()
@@ -60,8 +60,8 @@ func TestStreamStopPipe(t *testing.T) {
 	defer r.Close()
 	defer w.Close()
 	w.WriteString("a\nb\nc\n")
-	// Batches sends a short batch before the Read that blocks.
-	ch, stop := Batches(context.Background(), r, &Options{BatchSize: 100})
+	// BatchesStream sends a short batch before the Read that blocks.
+	ch, stop := BatchesStream(context.Background(), r, &Options{BatchSize: 100}, nil)
 	if b := <-ch; len(b) != 3 {
 		t.Errorf("first batch has %d tokens, want 3 (sent before the blocking Read)", len(b))
 	}
@@ -69,7 +69,7 @@ func TestStreamStopPipe(t *testing.T) {
 		t.Errorf("stop() = %v, want nil", err)
 	}
 	w.WriteString("d\n")
-	tch, tstop := Stream(context.Background(), r, nil)
+	tch, tstop := Stream(context.Background(), r, nil, nil)
 	if tok := <-tch; tok.Text() != "d" {
 		t.Errorf("Stream sent %q, want d", tok.Text())
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/cancel"
 )
 
 // maxEmptyReads is how many reads in a row may return nothing before the
@@ -16,8 +17,7 @@ const maxEmptyReads = 100
 // A scan is the state of one pass over a reader. Its loops (lines, split)
 // yield tokens that alias buf; the channel forms copy them.
 type scan struct {
-	ctx  context.Context
-	done <-chan struct{} // ctx.Done(), nil for a context that is never done
+	ctx context.Context
 
 	r    io.Reader
 	opts *Options
@@ -39,7 +39,7 @@ type scan struct {
 }
 
 func newScan(ctx context.Context, r io.Reader, opts *Options) *scan {
-	return &scan{ctx: ctx, done: ctx.Done(), r: r, opts: opts, max: opts.maxTokenSize(), line: 1}
+	return &scan{ctx: ctx, r: r, opts: opts, max: opts.maxTokenSize(), line: 1}
 }
 
 // run scans to the end of the input, or until yield returns false, and
@@ -58,17 +58,7 @@ func (s *scan) run(yield func(Token, error) bool) {
 }
 
 // canceled returns the error to end with if ctx is done, or nil.
-func (s *scan) canceled() error {
-	if s.done == nil {
-		return nil
-	}
-	select {
-	case <-s.done:
-		return sluice.ContextError(s.ctx)
-	default:
-	}
-	return nil
-}
+func (s *scan) canceled() error { return sluice.ContextError(s.ctx) }
 
 // fill reads more input after buf[start:end]. It reports false when no
 // more will come: the input has ended (s.rerr), the scan has failed or was
@@ -139,11 +129,9 @@ func (s *scan) makeRoom() {
 // readFailed sets the terminal error after the input ended with an error
 // other than io.EOF.
 func (s *scan) readFailed() {
-	if s.err = s.canceled(); s.err == nil {
-		// An error of a reader interrupted by cancellation is not
-		// the story: the cancellation is.
-		s.err = fmt.Errorf("scanner: read at offset %d: %w", s.off+int64(s.end-s.start), s.rerr)
-	}
+	// An error of a reader interrupted by cancellation is not the
+	// story: the cancellation is.
+	s.err = cancel.Prefer(s.ctx, fmt.Errorf("scanner: read at offset %d: %w", s.off+int64(s.end-s.start), s.rerr))
 }
 
 // consume drops the first n unconsumed bytes, which hold nl newlines.

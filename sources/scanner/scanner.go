@@ -2,10 +2,8 @@ package scanner
 
 import (
 	"context"
-	"errors"
 	"io"
 	"iter"
-	"sync/atomic"
 
 	"github.com/sluice-go/sluice"
 )
@@ -22,15 +20,15 @@ import (
 // SetReadDeadline method that works (os.Pipe, a net.Conn), or if it is an
 // [io.Closer] and opts.CloseOnCancel is set; a Read blocked on another
 // reader ends the scan only when it returns.
+//
+// A nil r, invalid options or a malformed opts.After are reported when All
+// is called, as the only pair of the iterator.
 func All(ctx context.Context, r io.Reader, opts *Options) iter.Seq2[Token, error] {
-	var used atomic.Bool
-	return func(yield func(Token, error) bool) {
-		if used.Swap(true) {
-			yield(Token{}, sluice.ErrReused)
-			return
-		}
-		scanReader(ctx, r, opts, yield)
+	c, err := readerConfig(r, opts)
+	if err != nil {
+		return sluice.Fail[Token](err)
 	}
+	return sluice.SingleUse(func(yield func(Token, error) bool) { c.tokens(ctx, r, yield) })
 }
 
 // Stream is the channel form of [All]: it scans r in a new goroutine and
@@ -39,34 +37,51 @@ func All(ctx context.Context, r io.Reader, opts *Options) iter.Seq2[Token, error
 // canceled ctx does in All.
 //
 // A channel send costs far more than a line: for a high rate, use
-// [Batches].
-func Stream(ctx context.Context, r io.Reader, opts *Options) (<-chan Token, func() error) {
+// [BatchesStream].
+func Stream(ctx context.Context, r io.Reader, opts *Options, sopts *sluice.StreamOptions) (<-chan Token, func() error) {
+	c, err := readerConfig(r, opts)
+	if err != nil {
+		return sluice.FailedStream[Token](err)
+	}
 	return sluice.StreamFunc(ctx, func(sctx context.Context) iter.Seq2[Token, error] {
-		return cloned(All(sctx, r, opts))
-	}, opts.streamOptions())
+		return cloned(func(yield func(Token, error) bool) { c.tokens(sctx, r, yield) })
+	}, sopts)
 }
 
-// Batches is the batched channel form of [All]: each value it sends is a
-// slice of up to opts.BatchSize tokens, in order. A batch is sent when it
-// is full, and before each Read of r, so that no token waits for input
-// that may never come.
+// Batches returns an iterator over the tokens of r in batches of up to
+// opts.BatchSize, in order. A batch is yielded when it is full, and
+// before each Read of r, so that no token waits for input that may never
+// come. It returns a single-use iterator.
 //
 // The tokens are safe to keep: Batches reads into a new buffer each time
-// and never writes over one whose tokens it has sent, so a token's Bytes
-// aliases only that buffer (256 KiB, more for a longer token), which
-// keeping the token keeps alive. Keep a [Token.Clone] to keep a few tokens
-// of many batches.
-func Batches(ctx context.Context, r io.Reader, opts *Options) (<-chan []Token, func() error) {
-	return sluice.StreamBatched(ctx, func(sctx context.Context) iter.Seq2[[]Token, error] {
-		return func(yield func([]Token, error) bool) { scanBatches(sctx, r, opts, yield) }
-	}, opts.streamOptions())
+// and never writes over one whose tokens it has yielded, so a token's
+// Bytes aliases only that buffer (256 KiB, more for a longer token),
+// which keeping the token keeps alive. Keep a [Token.Clone] to keep a few
+// tokens of many batches.
+func Batches(ctx context.Context, r io.Reader, opts *Options) iter.Seq2[[]Token, error] {
+	c, err := readerConfig(r, opts)
+	if err != nil {
+		return sluice.Fail[[]Token](err)
+	}
+	return sluice.SingleUse(func(yield func([]Token, error) bool) { c.batches(ctx, r, yield) })
 }
 
-var errNilReader = errors.New("scanner: nil reader")
+// BatchesStream is the batched channel form of [All]: it sends the
+// batches of [Batches], made in a new goroutine, on the returned channel.
+// stop behaves as [Stream]'s.
+func BatchesStream(ctx context.Context, r io.Reader, opts *Options, sopts *sluice.StreamOptions) (<-chan []Token, func() error) {
+	c, err := readerConfig(r, opts)
+	if err != nil {
+		return sluice.FailedStream[[]Token](err)
+	}
+	return sluice.StreamBatched(ctx, func(sctx context.Context) iter.Seq2[[]Token, error] {
+		return func(yield func([]Token, error) bool) { c.batches(sctx, r, yield) }
+	}, sopts)
+}
 
-// scanReader scans r with opts, yielding its tokens and then its error.
-func scanReader(ctx context.Context, r io.Reader, opts *Options, yield func(Token, error) bool) {
-	s, release, err := start(ctx, r, opts)
+// tokens scans r, yielding its tokens and then its error.
+func (c *config) tokens(ctx context.Context, r io.Reader, yield func(Token, error) bool) {
+	s, release, err := c.start(ctx, r)
 	if err != nil {
 		yield(Token{}, err)
 		return
@@ -89,17 +104,16 @@ func cloned(seq iter.Seq2[Token, error]) iter.Seq2[Token, error] {
 	}
 }
 
-// scanBatches scans r with opts, yielding its tokens in batches and then
-// its error.
-func scanBatches(ctx context.Context, r io.Reader, opts *Options, yield func([]Token, error) bool) {
-	s, release, err := start(ctx, r, opts)
+// batches scans r, yielding its tokens in batches and then its error.
+func (c *config) batches(ctx context.Context, r io.Reader, yield func([]Token, error) bool) {
+	s, release, err := c.start(ctx, r)
 	if err != nil {
 		yield(nil, err)
 		return
 	}
 	defer release()
 	s.fresh = true // the tokens are handed out without a copy
-	size := s.opts.batchSize()
+	size := c.opts.batchSize()
 	var batch []Token
 	flush := func() bool {
 		if len(batch) == 0 {

@@ -2,12 +2,12 @@ package scanner
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,7 +116,7 @@ func TestMissingFile(t *testing.T) {
 			t.Errorf("File(missing) = %v, want scanner: ... naming the path, matching fs.ErrNotExist", err)
 		}
 	}
-	ch, stop := FileStream(context.Background(), path, nil)
+	ch, stop := FileStream(context.Background(), path, nil, nil)
 	for range ch {
 		t.Error("FileStream(missing) sent a token")
 	}
@@ -125,15 +125,118 @@ func TestMissingFile(t *testing.T) {
 	}
 }
 
+// TestBadOptions checks that every form reports invalid arguments when
+// called, before any I/O, naming the package and the option: the
+// iterators as their only pair, the channel forms from stop.
 func TestBadOptions(t *testing.T) {
-	for _, opts := range []*Options{{MaxTokenSize: -1}, {BatchSize: -2}} {
-		if _, err := collect(All(context.Background(), strings.NewReader("a\n"), opts)); err == nil || !strings.HasPrefix(err.Error(), "scanner: ") {
-			t.Errorf("%+v: err = %v, want an error", opts, err)
+	forms := map[string]form{
+		"All": iterated(func(ctx context.Context, r io.Reader, _ string, o *Options) iter.Seq2[Token, error] {
+			return All(ctx, r, o)
+		}),
+		"Batches": iterated(func(ctx context.Context, r io.Reader, _ string, o *Options) iter.Seq2[[]Token, error] {
+			return Batches(ctx, r, o)
+		}),
+		"File": iterated(func(ctx context.Context, _ io.Reader, path string, o *Options) iter.Seq2[Token, error] {
+			return File(ctx, path, o)
+		}),
+		"FileBatches": iterated(func(ctx context.Context, _ io.Reader, path string, o *Options) iter.Seq2[[]Token, error] {
+			return FileBatches(ctx, path, o)
+		}),
+		"Stream": func(ctx context.Context, r io.Reader, _ string, o *Options) []error {
+			return drainErr(Stream(ctx, r, o, badStream))
+		},
+		"BatchesStream": func(ctx context.Context, r io.Reader, _ string, o *Options) []error {
+			return drainErr(BatchesStream(ctx, r, o, badStream))
+		},
+		"FileStream": func(ctx context.Context, _ io.Reader, path string, o *Options) []error {
+			return drainErr(FileStream(ctx, path, o, badStream))
+		},
+		"FileBatchesStream": func(ctx context.Context, _ io.Reader, path string, o *Options) []error {
+			return drainErr(FileBatchesStream(ctx, path, o, badStream))
+		},
+	}
+	// The file is missing: a form that opened it would fail otherwise.
+	// The stream options are invalid too: a channel form that started
+	// its stream would fail with their error.
+	path := filepath.Join(t.TempDir(), "missing")
+	for _, tc := range []struct {
+		opts   Options
+		nilRdr bool
+		want   string
+	}{
+		{opts: Options{MaxTokenSize: -1}, want: "scanner: Options.MaxTokenSize is -1; want 0 or more"},
+		{opts: Options{BatchSize: -2}, want: "scanner: Options.BatchSize is -2; want 0 or more"},
+		{opts: Options{After: "1:2"}, want: `scanner: bad cursor "1:2": `},
+		{opts: Options{After: "v1:1:3"}, want: `scanner: bad cursor "v1:1:3": `},
+		{nilRdr: true, want: "scanner: nil reader"},
+	} {
+		for name, run := range forms {
+			if tc.nilRdr && strings.HasPrefix(name, "File") {
+				continue
+			}
+			// A reader read at all fails the test. The ctx is
+			// canceled, which a producer would see first, and the
+			// options of an iterator are mended before it is
+			// ranged: the arguments are checked when the function is
+			// called.
+			var r io.Reader = &noRead{t}
+			if tc.nilRdr {
+				r = nil
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			opts := tc.opts
+			errs := run(ctx, r, path, &opts)
+			if len(errs) != 1 || errs[0] == nil || !strings.HasPrefix(errs[0].Error(), tc.want) {
+				t.Errorf("%s(%+v): %v; want one error %q", name, tc.opts, errs, tc.want)
+			}
 		}
 	}
-	if _, err := collect(All(context.Background(), nil, nil)); err == nil {
-		t.Error("a nil reader: no error")
+}
+
+// badStream are invalid stream options.
+var badStream = &sluice.StreamOptions{Buffer: -1}
+
+// A form calls one of the package's functions, with a reader or a path,
+// and returns what it yielded or sent, as errors (nil for a value), and
+// the error of stop.
+type form func(ctx context.Context, r io.Reader, path string, opts *Options) []error
+
+// iterated returns the form of an iterator: the options are made valid
+// after the call and before the range.
+func iterated[V any](call func(context.Context, io.Reader, string, *Options) iter.Seq2[V, error]) form {
+	return func(ctx context.Context, r io.Reader, path string, opts *Options) []error {
+		seq := call(ctx, r, path, opts)
+		*opts = Options{}
+		return errorsOf(seq)
 	}
+}
+
+// noRead is a reader that fails the test when read.
+type noRead struct{ t *testing.T }
+
+func (n *noRead) Read([]byte) (int, error) {
+	n.t.Error("the reader was read")
+	return 0, io.EOF
+}
+
+// errorsOf ranges seq and returns what it yielded, as errors: nil for a
+// value.
+func errorsOf[V any](seq func(func(V, error) bool)) []error {
+	var errs []error
+	for _, err := range seq {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// drainErr drains ch, and returns nil for each value and stop's error.
+func drainErr[V any](ch <-chan V, stop func() error) []error {
+	var errs []error
+	for range ch {
+		errs = append(errs, nil)
+	}
+	return append(errs, stop())
 }
 
 func TestSplitErrors(t *testing.T) {
@@ -164,17 +267,47 @@ func TestSplitErrors(t *testing.T) {
 	}
 }
 
+// TestBadCursor checks the refusals, and their words, in the three ways
+// a scan resumes: a file, a reader that seeks, and one read up to the
+// cursor.
 func TestBadCursor(t *testing.T) {
-	path := writeFile(t, "a\nb\n")
-	for _, c := range []string{"x", "1", ":", "1:0", "01:1", "-1:1", "1:+1", " 1:1", "1:1 ", "99:3", "1:99999999999999999999"} {
-		for name, seq := range map[string]func(func(Token, error) bool){
-			"File":   File(context.Background(), path, &Options{After: c}),
-			"Reader": All(context.Background(), strings.NewReader("a\nb\n"), &Options{After: c}),
-			"NoSeek": All(context.Background(), noSeek{strings.NewReader("a\nb\n")}, &Options{After: c}),
-		} {
+	const in = "a\nb\n"
+	path := writeFile(t, in)
+	for _, tc := range []struct {
+		c, why string
+		noSeek bool // only a reader read up to the cursor can tell
+	}{
+		{c: "x", why: "not a v1 cursor"},
+		{c: "v2:2:2", why: "not a v1 cursor"},
+		{c: "2:2", why: `a cursor of before v1: prefix it with "v1:"`},
+		{c: "v1:1", why: "want v1:<offset>:<line>, in decimal"},
+		{c: "v1::", why: "want v1:<offset>:<line>, in decimal"},
+		{c: "v1:01:1", why: "want v1:<offset>:<line>, in decimal"},
+		{c: "v1:+1:1", why: "want v1:<offset>:<line>, in decimal"},
+		{c: " v1:1:1", why: "not a v1 cursor"},
+		{c: "v1:1:1 ", why: "want v1:<offset>:<line>, in decimal"},
+		{c: "v1:1:99999999999999999999", why: "want v1:<offset>:<line>, in decimal"},
+		{c: "v1:-1:1", why: "a negative offset or line"},
+		{c: "v1:1:-1", why: "a negative offset or line"},
+		{c: "v1:1:0", why: "line 0; want 1 or more"},
+		{c: "v1:1:3", why: "line 3 cannot be at offset 1"},
+		{c: "v1:99:3", why: "offset 99 is past the end of the input (4 bytes)"},
+		{c: "v1:5:1", why: "offset 5 is past the end of the input (4 bytes)"},
+		{c: "v1:2:1", why: "offset 2 is on line 2 of the input", noSeek: true},
+		{c: "v1:1:2", why: "offset 1 is on line 1 of the input", noSeek: true},
+	} {
+		want := fmt.Sprintf("scanner: bad cursor %q: %s", tc.c, tc.why)
+		forms := map[string]func(func(Token, error) bool){
+			"NoSeek": All(context.Background(), noSeek{strings.NewReader(in)}, &Options{After: tc.c}),
+		}
+		if !tc.noSeek {
+			forms["File"] = File(context.Background(), path, &Options{After: tc.c})
+			forms["Reader"] = All(context.Background(), strings.NewReader(in), &Options{After: tc.c})
+		}
+		for name, seq := range forms {
 			got, err := collect(seq)
-			if len(got) != 0 || !errors.Is(err, ErrBadCursor) {
-				t.Errorf("%s After %q: %v, %v; want ErrBadCursor and nothing", name, c, got, err)
+			if len(got) != 0 || !errors.Is(err, ErrBadCursor) || err.Error() != want {
+				t.Errorf("%s After %q: %v, %v; want nothing and %q", name, tc.c, got, err, want)
 			}
 		}
 	}
@@ -190,33 +323,61 @@ func TestCursorAtEnd(t *testing.T) {
 	}
 }
 
-// TestAliasing checks what the doc promises: the channel forms send
-// memory of their own, which an append does not share with the next token.
+// TestAliasing checks what the doc promises: the batches and the channel
+// forms hand out memory of their own, which an append does not share with
+// the next token and the scanner does not write again, over an input of
+// several read buffers, each line its own.
 func TestAliasing(t *testing.T) {
-	in := strings.Repeat("0123456789\n", 50)
-	ch, stop := Stream(context.Background(), strings.NewReader(in), nil)
+	var in strings.Builder
+	const lines = 3 * readSize / 8
+	for i := range lines {
+		fmt.Fprintf(&in, "%07d\n", i)
+	}
+	keep := func(form string, kept []Token) {
+		t.Helper()
+		if len(kept) != lines {
+			t.Fatalf("%s: %d tokens, want %d", form, len(kept), lines)
+		}
+		for i, tok := range kept {
+			if want := fmt.Sprintf("%07d", i); string(tok.Bytes) != want {
+				t.Fatalf("%s: kept token %d is %q, want %q", form, i, tok.Bytes, want)
+			}
+		}
+	}
 	var kept []Token
+	ch, stop := Stream(context.Background(), strings.NewReader(in.String()), nil, nil)
 	for tok := range ch {
 		kept = append(kept, tok)
 	}
-	bch, bstop := Batches(context.Background(), strings.NewReader(in), &Options{BatchSize: 7})
-	for b := range bch {
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	keep("Stream", kept)
+	batches := func(b []Token) {
 		for i := range b {
 			_ = append(b[i].Bytes, 'X') // must not reach b[i+1]
 		}
 		kept = append(kept, b...)
 	}
-	if err := errors.Join(stop(), bstop()); err != nil {
+	kept = nil
+	bch, bstop := BatchesStream(context.Background(), strings.NewReader(in.String()), &Options{BatchSize: 7}, nil)
+	for b := range bch {
+		batches(b)
+	}
+	if err := bstop(); err != nil {
 		t.Fatal(err)
 	}
-	if len(kept) != 100 {
-		t.Fatalf("%d tokens, want 100", len(kept))
-	}
-	for _, tok := range kept {
-		if !bytes.Equal(tok.Bytes, []byte("0123456789")) {
-			t.Fatalf("a kept token is %q", tok.Bytes)
+	keep("BatchesStream", kept)
+	// The iterator, over reads of all sizes: a batch is yielded before
+	// each Read, and its tokens still keep.
+	kept = nil
+	for b, err := range Batches(context.Background(), &chunkReader{data: []byte(in.String()), sizes: []int{25, 64 << 10, 1}}, &Options{BatchSize: 7}) {
+		if err != nil {
+			t.Fatal(err)
 		}
+		batches(b)
 	}
+	keep("Batches", kept)
 }
 
 // TestAllocs checks that the iterator form allocates per scan, not per

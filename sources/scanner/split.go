@@ -41,7 +41,7 @@ func (s *scan) lines(yield func(Token, error) bool) {
 			}
 			// A buffer can hold many lines: look at ctx every 1024,
 			// not only before each Read.
-			if line&1023 == 0 && s.done != nil {
+			if line&1023 == 0 {
 				if s.err = s.canceled(); s.err != nil {
 					s.start, s.off, s.line = start, off, line
 					return

@@ -1,31 +1,27 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/cancel"
+	"github.com/sluice-go/sluice/internal/cursor"
 )
 
-// start checks the arguments and ctx, and prepares a scan of r, resumed
-// if opts say so. release undoes what interrupt did.
-func start(ctx context.Context, r io.Reader, opts *Options) (s *scan, release func(), err error) {
-	opts = opts.orDefault()
-	if err := opts.check(); err != nil {
-		return nil, nil, err
-	}
+// start checks ctx and prepares a scan of r, resumed if c says so. release
+// undoes what interrupt did.
+func (c *config) start(ctx context.Context, r io.Reader) (s *scan, release func(), err error) {
 	if err := sluice.ContextError(ctx); err != nil {
 		return nil, nil, err
 	}
-	if r == nil {
-		return nil, nil, errNilReader
-	}
-	s = newScan(ctx, r, opts)
-	release = interrupt(ctx, r, opts.CloseOnCancel)
-	if opts.After != "" {
-		if err := s.resume(opts.After); err != nil {
+	s = newScan(ctx, r, c.opts)
+	release = interrupt(ctx, r, c.opts.CloseOnCancel)
+	if c.resume {
+		if err := s.resume(c.off, c.line); err != nil {
 			release()
 			return nil, nil, err
 		}
@@ -33,12 +29,12 @@ func start(ctx context.Context, r io.Reader, opts *Options) (s *scan, release fu
 	return s, release, nil
 }
 
-// resume positions the scan after the cursor: by seeking r if it can, by
-// reading and discarding up to it otherwise.
-func (s *scan) resume(cursor string) error {
-	off, line, err := decodeCursor(cursor)
-	if err != nil {
-		return err
+// resume positions the scan at offset off, on line line: by seeking r if
+// it can, by reading and discarding up to it otherwise, which also checks
+// the line.
+func (s *scan) resume(off, line int64) error {
+	bad := func(why string, args ...any) error {
+		return cursor.Bad(ErrBadCursor, s.opts.After, fmt.Sprintf(why, args...))
 	}
 	if sk, ok := s.r.(io.Seeker); ok {
 		if cur, err := sk.Seek(0, io.SeekCurrent); err == nil {
@@ -48,7 +44,7 @@ func (s *scan) resume(cursor string) error {
 				if end-cur < off {
 					_, err = sk.Seek(cur, io.SeekStart)
 					if err == nil {
-						return fmt.Errorf("%w: offset %d is beyond the end of the input (%d bytes)", ErrBadCursor, off, end-cur)
+						return bad("offset %d is past the end of the input (%d bytes)", off, end-cur)
 					}
 				} else {
 					_, err = sk.Seek(cur+off, io.SeekStart)
@@ -67,15 +63,17 @@ func (s *scan) resume(cursor string) error {
 				return s.err
 			}
 			if s.rerr == io.EOF {
-				return fmt.Errorf("%w: offset %d is beyond the end of the input (%d bytes)", ErrBadCursor, off, s.off+int64(s.end-s.start))
+				return bad("offset %d is past the end of the input (%d bytes)", off, s.off+int64(s.end-s.start))
 			}
 			s.readFailed()
 			return s.err
 		}
-		n := min(int64(s.end-s.start), off-s.off)
-		s.consume(int(n), 0)
+		n := int(min(int64(s.end-s.start), off-s.off))
+		s.consume(n, bytes.Count(s.buf[s.start:s.start+n], newline))
 	}
-	s.line = line
+	if s.line != line {
+		return bad("offset %d is on line %d of the input", off, s.line)
+	}
 	return nil
 }
 
@@ -98,28 +96,18 @@ func interrupt(ctx context.Context, r io.Reader, closeIt bool) (release func()) 
 	d, canDeadline := r.(deadliner)
 	c, canClose := r.(io.Closer)
 	canClose = canClose && closeIt
-	if ctx.Done() == nil || (!canDeadline && !canClose) {
+	if !canDeadline && !canClose {
 		return func() {}
 	}
-	fired := make(chan struct{})
-	deadlineSet := false
-	stop := context.AfterFunc(ctx, func() {
-		defer close(fired)
-		if canDeadline {
-			deadlineSet = d.SetReadDeadline(time.Unix(1, 0)) == nil
-		}
+	return cancel.Interrupt(ctx, func() (undo func()) {
+		deadlineSet := canDeadline && d.SetReadDeadline(time.Unix(1, 0)) == nil
 		if canClose {
 			c.Close()
-			deadlineSet = false
+			return nil // closed: nothing to undo
 		}
+		if !deadlineSet {
+			return nil
+		}
+		return func() { d.SetReadDeadline(time.Time{}) }
 	})
-	return func() {
-		if stop() {
-			return // ctx was not done: nothing was touched
-		}
-		<-fired // the goroutine of AfterFunc must not outlive the scan
-		if deadlineSet {
-			d.SetReadDeadline(time.Time{})
-		}
-	}
 }

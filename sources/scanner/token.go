@@ -5,16 +5,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sluice-go/sluice/internal/cursor"
 )
 
 // A Token is one token of the input: a line, a word, or what a custom
 // split function returned.
 //
-// In the iterator forms (All, File), Bytes aliases the scanner's read
+// In the token iterators (All, File), Bytes aliases the scanner's read
 // buffer: it is valid only until the loop body returns, and the next
 // iteration may overwrite it. A consumer that keeps a token past its
 // iteration keeps [Token.Clone] or [Token.Text] instead. The tokens of the
-// channel forms (Stream, Batches and their file twins) are safe to keep.
+// batches (Batches, FileBatches) and of every channel form are safe to
+// keep.
 type Token struct {
 	// Bytes is the token, without its line terminator for lines.
 	Bytes []byte
@@ -45,36 +48,66 @@ func (t Token) Clone() Token {
 
 // Cursor returns where the scanner went on after t: the byte offset just
 // after the token and its delimiter (a line's "\n"), and the line number
-// there. It is an opaque string that [Options.After] accepts, to resume
-// strictly after t.
+// there. It is an opaque string, "v1:<offset>:<line>", that
+// [Options.After] accepts, to resume strictly after t.
 func (t Token) Cursor() string { return encodeCursor(t.next, t.nextLine) }
 
 // ErrBadCursor is the error, wrapped with detail, for an [Options.After]
-// that is not a cursor of this package, or that points beyond the end of
+// that is not a cursor of this package, or that points past the end of
 // the input.
 var ErrBadCursor = errors.New("scanner: bad cursor")
 
-// A cursor is "offset:line", both in canonical decimal, the line at least
-// 1. It is not meant to be read, only stored and given back.
+// A cursor is cursor.Version, then "<offset>:<line>", both in canonical
+// decimal, the line at least 1. It is not meant to be read, only stored
+// and given back.
 func encodeCursor(off, line int64) string {
-	return strconv.FormatInt(off, 10) + ":" + strconv.FormatInt(line, 10)
+	return cursor.Format(strconv.FormatInt(off, 10) + ":" + strconv.FormatInt(line, 10))
 }
 
 // decodeCursor parses a cursor made by encodeCursor. It accepts only the
 // canonical form, so that a cursor from elsewhere is an error rather than
 // a resumption from a wrong place.
 func decodeCursor(c string) (off, line int64, err error) {
-	o, l, ok := strings.Cut(c, ":")
+	pos, err := cursor.Parse(ErrBadCursor, c)
+	if err != nil {
+		if _, _, ok := parsePosition(c); ok {
+			// The bare "offset:line" of the scanner before v1.
+			return 0, 0, cursor.Bad(ErrBadCursor, c, `a cursor of before v1: prefix it with "v1:"`)
+		}
+		return 0, 0, err
+	}
+	off, line, ok := parsePosition(pos)
+	switch {
+	case !ok && negative(pos):
+		return 0, 0, cursor.Bad(ErrBadCursor, c, "a negative offset or line")
+	case !ok:
+		return 0, 0, cursor.Bad(ErrBadCursor, c, "want v1:<offset>:<line>, in decimal")
+	case line < 1:
+		return 0, 0, cursor.Bad(ErrBadCursor, c, "line 0; want 1 or more")
+	case line-1 > off:
+		// Every line but the first starts after a "\n" of its own.
+		return 0, 0, cursor.Bad(ErrBadCursor, c, fmt.Sprintf("line %d cannot be at offset %d", line, off))
+	}
+	return off, line, nil
+}
+
+// parsePosition parses "<offset>:<line>", both canonical decimals.
+func parsePosition(pos string) (off, line int64, ok bool) {
+	o, l, ok := strings.Cut(pos, ":")
 	if ok {
 		off, ok = parseCanonical(o)
 	}
 	if ok {
 		line, ok = parseCanonical(l)
 	}
-	if !ok || line < 1 {
-		return 0, 0, fmt.Errorf("%w: %q", ErrBadCursor, c)
-	}
-	return off, line, nil
+	return off, line, ok
+}
+
+// negative reports whether pos is "<offset>:<line>" but for a minus sign.
+func negative(pos string) bool {
+	o, l, _ := strings.Cut(pos, ":")
+	_, _, ok := parsePosition(strings.TrimPrefix(o, "-") + ":" + strings.TrimPrefix(l, "-"))
+	return ok
 }
 
 // parseCanonical parses a non-negative decimal without sign or leading
