@@ -7,8 +7,12 @@
 // passes it as the source's After option, which continues strictly after it.
 // A name never saved loads as "", which means start from the beginning.
 //
-// There are two stores: [FileStore], one file per name in a directory, and
-// [PostgresStore], one row per name in a PostgreSQL table.
+// This package holds the [Store] interface and [FileStore], one file per
+// name in a directory; package
+// [github.com/sluice-go/sluice/checkpoint/pgstore] holds the other store,
+// one row per name in a PostgreSQL table, so that a program that keeps its
+// cursors in files does not compile a PostgreSQL driver. It imports only
+// the standard library.
 //
 // # At-least-once and exactly-once
 //
@@ -20,16 +24,11 @@
 // value's identity, an object put under a deterministic key, …).
 //
 // When the sink is a PostgreSQL database and the checkpoint lives in the same
-// database, [PostgresStore.SaveTx] saves the cursor inside the transaction
+// database, pgstore's Store.SaveTx saves the cursor inside the transaction
 // that writes the values. The values and the cursor then commit together or
 // not at all, and the pipeline is exactly-once: after any crash, the table
 // holds exactly the values up to the saved cursor, and the resumed run
 // continues right after them.
-//
-//	tx, err := pool.Begin(ctx)
-//	…                                    // write the batch through tx
-//	err = store.SaveTx(ctx, tx, "orders", lastCursor)
-//	err = tx.Commit(ctx)                 // batch and cursor, atomically
 //
 // # Crashes
 //
@@ -38,12 +37,12 @@
 // directory: after a crash at any instant the file holds either the old or
 // the new cursor, never a mixture. Its content is versioned and checksummed,
 // and a file that does not parse is an error ([ErrCorrupt]), never "".
-// [PostgresStore] relies on PostgreSQL's transactions for the same guarantee.
+// pgstore's Store relies on PostgreSQL's transactions for the same guarantee.
 //
 // # Errors
 //
 // Errors begin with "checkpoint: ". An invalid name is an error wrapping
-// [ErrInvalidName] and naming the name; errors of the file system and of
-// pgx are wrapped, so errors.Is and errors.As reach them (for instance
-// *pgconn.PgError).
+// [ErrInvalidName] and naming the name, in every store; errors of the file
+// system are wrapped, so errors.Is reaches them (for instance
+// fs.ErrNotExist).
 package checkpoint

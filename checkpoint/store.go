@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // Store records a cursor per name.
@@ -13,7 +12,8 @@ import (
 // none has been saved; "" means start from the beginning. Save records
 // cursor under name, replacing the previous one; when it returns nil the
 // cursor is durable. [FileStore] is safe for concurrent use, and
-// [PostgresStore] as far as its database handle is.
+// pgstore.Store (package [github.com/sluice-go/sluice/checkpoint/pgstore])
+// as far as its database handle is.
 type Store interface {
 	Load(ctx context.Context, name string) (cursor string, err error)
 	Save(ctx context.Context, name, cursor string) error
@@ -30,17 +30,4 @@ var (
 
 func invalidName(name, why string) error {
 	return fmt.Errorf("%w %q: %s", ErrInvalidName, name, why)
-}
-
-// checkText reports whether s can be stored in a PostgreSQL text column.
-func checkText(s string) string {
-	if !utf8.ValidString(s) {
-		return "not valid UTF-8"
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return "contains a NUL byte"
-		}
-	}
-	return ""
 }

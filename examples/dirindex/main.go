@@ -5,7 +5,9 @@
 // (sinks/pgcopy), and commits each batch in one transaction with the
 // cursor of its last line (checkpoint). Run again after a crash, a kill or
 // a -limit, it first finishes the file it was in, from the line after the
-// checkpoint, then walks on from the file after it.
+// checkpoint, then walks on from the file after it. Outside the standard
+// library and this module it compiles github.com/jackc/pgx/v5 and what
+// that requires.
 //
 //	go run ./examples/dirindex -dsn "$DATABASE_URL" ~/src/project
 //	psql "$DATABASE_URL" -c "SELECT path, line FROM dirindex_lines WHERE text LIKE '%TODO%'"
@@ -83,7 +85,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 	"github.com/sluice-go/sluice/sources/scanner"
 	"github.com/sluice-go/sluice/sources/walkdir"
@@ -158,7 +160,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		Row:        func(l line) ([]any, error) { return []any{l.path, l.n, l.text}, nil },
 		Cursor:     func(l line) string { return l.cursor.encode() },
 		BatchRows:  cfg.batch,
-		Checkpoint: checkpoint.NewPostgres(pool, checkpoints),
+		Checkpoint: pgstore.New(pool, checkpoints),
 		Name:       checkpointName(root, table),
 	}
 	saved, err := sink.Load(ctx)

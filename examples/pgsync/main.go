@@ -10,6 +10,9 @@
 //
 // With -demo N it first creates the source table, pgsync_source, with N
 // rows (if it does not exist yet). The target is pgsync_target.
+//
+// Outside the standard library and this module it compiles
+// github.com/jackc/pgx/v5 and what that requires.
 package main
 
 import (
@@ -27,7 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 	"github.com/sluice-go/sluice/sources/sqlrows"
 )
@@ -87,7 +90,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			return []any{r.Value.ID, r.Value.Name, r.Value.At}, nil
 		},
 		BatchRows:  cfg.batch,
-		Checkpoint: checkpoint.NewPostgres(pool, "pgsync_checkpoints"),
+		Checkpoint: pgstore.New(pool, "pgsync_checkpoints"),
 		Name:       "pgsync_source→pgsync_target",
 	}
 	after, err := sink.Load(ctx)

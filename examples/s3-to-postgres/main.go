@@ -5,7 +5,9 @@
 // objects with COPY in batches (sinks/pgcopy), and commits each batch in
 // one transaction with the key of its last object (checkpoint). Run again
 // after a crash, a kill or a -limit, it lists the bucket again starting
-// strictly after that key.
+// strictly after that key. Outside the standard library and this module it
+// compiles the AWS SDK for Go v2 and github.com/jackc/pgx/v5, and what they
+// require.
 //
 //	go run ./examples/s3-to-postgres -dsn "$DATABASE_URL" s3://my-bucket/logs/
 //	go run ./examples/s3-to-postgres -endpoint http://127.0.0.1:7070 -path-style -bucket b -prefix 2025/
@@ -39,8 +41,9 @@
 //
 // # Guarantee
 //
-// Each batch of objects and the key of its last object commit together or
-// not at all, so after a kill at any instant the table holds exactly the
+// Each batch of objects and the cursor of its last object (s3list's
+// "v1:" followed by the key) commit together or not at all, so after a
+// kill at any instant the table holds exactly the
 // objects listed up to the checkpoint's key, each once, and the next run
 // continues right after it: when a run completes, the table holds the
 // listing, each key exactly once. This holds as long as the bucket does not
@@ -70,7 +73,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 	"github.com/sluice-go/sluice/sources/s3list"
 )
@@ -172,9 +175,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		Row: func(o types.Object) ([]any, error) {
 			return []any{aws.ToString(o.Key), o.Size, o.ETag, o.LastModified}, nil
 		},
-		Cursor:     func(o types.Object) string { return aws.ToString(o.Key) },
+		Cursor:     func(o types.Object) string { return s3list.Entry{Object: &o}.Cursor() },
 		BatchRows:  cfg.batch,
-		Checkpoint: checkpoint.NewPostgres(pool, checkpoints),
+		Checkpoint: pgstore.New(pool, checkpoints),
 		Name:       checkpointName(cfg),
 	}
 	after, err := sink.Load(ctx)

@@ -146,13 +146,17 @@ func tableState(t *testing.T, conn *pgx.Conn, cfg config) (rows []object, cursor
 }
 
 // checkUpTo fails t unless rows are exactly the objects of full up to and
-// including the key cursor ("" for none), each once. It returns how many
-// that is.
+// including the object of cursor ("" for none), each once. It returns how
+// many that is.
 func checkUpTo(t *testing.T, rows, full []object, cursor string) int {
 	t.Helper()
 	n := 0
 	if cursor != "" {
-		i, ok := slices.BinarySearchFunc(full, cursor, func(o object, k string) int { return strings.Compare(o.Key, k) })
+		key, ok := strings.CutPrefix(cursor, "v1:")
+		if !ok {
+			t.Fatalf("the checkpoint %q is not an s3list cursor", cursor)
+		}
+		i, ok := slices.BinarySearchFunc(full, key, func(o object, k string) int { return strings.Compare(o.Key, k) })
 		if !ok {
 			t.Fatalf("the checkpoint %q is not a key of the listing", cursor)
 		}

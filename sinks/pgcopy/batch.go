@@ -2,11 +2,11 @@ package pgcopy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/sinkrun"
 )
 
 // chunkRows is the most rows the reading of the stream runs ahead of pgx's
@@ -16,10 +16,6 @@ import (
 // stream made the client the bottleneck (BENCHMARKS.md); pulled a chunk
 // at a time, it costs a few ns per row, and the chunk is still no memory.
 const chunkRows = 64
-
-// errPanicked ends the COPY of a batch whose stream or Row panicked; Write
-// raises the panic again once the COPY has ended.
-var errPanicked = errors.New("pgcopy: the stream or Sink.Row panicked")
 
 // batch reads the stream of a Write, a batch at a time, and is the
 // pgx.CopyFromSource of each batch's COPY. Its chunks are the stream read
@@ -37,7 +33,6 @@ var errPanicked = errors.New("pgcopy: the stream or Sink.Row panicked")
 // so the batch is used by one goroutine at a time.
 type batch[V any] struct {
 	ctx      context.Context
-	done     <-chan struct{}         // ctx.Done(), checked at each value
 	pull     func() (struct{}, bool) // from iter.Pull of chunks
 	row      func(V) ([]any, error)  // Sink.Row
 	columns  int
@@ -48,18 +43,17 @@ type batch[V any] struct {
 	read int64 // values read from the stream in the Write
 
 	// The current batch.
-	vals     []V     // its values, if keep
-	rows     int     // its rows read
-	bytes    int     // estimated, see rowBytes
-	given    int     // its rows given to the COPY
-	chunk    [][]any // rows read: chunk[i:] are not yet given to the COPY
-	i        int
-	cur      []any // the row Next gave, for Values
-	full     bool  // the batch has reached maxRows or maxBytes
-	ended    bool  // the stream has ended
-	err      error // why the batch ended early: the stream's error, Row's, ctx's
-	panicV   any   // what the stream or Row panicked with in refill, if panicked
-	panicked bool
+	vals  []V     // its values, if keep
+	rows  int     // its rows read
+	bytes int     // estimated, see rowBytes
+	given int     // its rows given to the COPY
+	chunk [][]any // rows read: chunk[i:] are not yet given to the COPY
+	i     int
+	cur   []any         // the row Next gave, for Values
+	full  bool          // the batch has reached maxRows or maxBytes
+	ended bool          // the stream has ended
+	err   error         // why the batch ended early: the stream's error, Row's, ctx's
+	panic sinkrun.Panic // of the stream or Row, in refill
 }
 
 // chunks returns seq as the batches pull it: each pull reads values of seq,
@@ -70,14 +64,12 @@ func (b *batch[V]) chunks(seq iter.Seq2[V, error]) iter.Seq[struct{}] {
 	return func(yield func(struct{}) bool) {
 		for v, err := range seq {
 			if err != nil {
-				b.err = fmt.Errorf("source failed after row %d: %w", b.read, err)
+				b.err = names.SourceFailed(b.read, err)
 				return
 			}
-			select {
-			case <-b.done:
-				b.err = fmt.Errorf("stopped after row %d: %w", b.read, sluice.ContextError(b.ctx))
+			if err := sluice.ContextError(b.ctx); err != nil {
+				b.err = names.Stopped(b.read, err)
 				return
-			default:
 			}
 			b.read++
 			row, err := b.row(v)
@@ -130,9 +122,8 @@ func (b *batch[V]) Next() bool {
 // COPY too: Write raises it again in its own goroutine.
 func (b *batch[V]) refill() (ok bool) {
 	defer func() {
-		if p := recover(); p != nil {
-			b.panicV, b.panicked = p, true
-			b.err = errPanicked
+		if b.panic.Catch(recover()) {
+			b.err = sinkrun.ErrPanicked
 			ok = false
 		}
 	}()

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/internal/testenv/pgenv"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 )
@@ -104,7 +104,7 @@ func BenchmarkCopy(b *testing.B) {
 		}
 		return nil
 	})
-	sink := func(store *checkpoint.PostgresStore, batchRows int) func() error {
+	sink := func(store *pgstore.Store, batchRows int) func() error {
 		s := &pgcopy.Sink[benchRow]{
 			Table:      table,
 			Columns:    columns,
@@ -121,7 +121,7 @@ func BenchmarkCopy(b *testing.B) {
 			return err
 		}
 	}
-	store := checkpoint.NewPostgres(conn, "checkpoints")
+	store := pgstore.New(conn, "checkpoints")
 	run("pgcopy", benchRows, sink(store, 0))
 	run("pgcopy-nocheckpoint", benchRows, sink(nil, 0))
 	run("pgcopy-10k", benchRows, sink(store, 10000))

@@ -4,43 +4,39 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"reflect"
 
-	"github.com/sluice-go/sluice/internal/cursorfunc"
+	"github.com/sluice-go/sluice/internal/sinkrun"
 )
 
-var (
-	errNilSink          = errors.New("pgcopy: nil *Sink")
-	errNilDB            = errors.New("pgcopy: Write with a nil DB")
-	errNilSeq           = errors.New("pgcopy: Write of a nil iterator")
-	errNoTable          = errors.New("pgcopy: Sink.Table is empty")
-	errNoColumns        = errors.New("pgcopy: Sink.Columns is empty")
-	errNilRow           = errors.New("pgcopy: Sink.Row is nil")
-	errNoName           = errors.New("pgcopy: Sink.Checkpoint is set but Sink.Name is empty")
-	errLoadNoCheckpoint = errors.New("pgcopy: Load of a Sink without a Checkpoint")
-)
+var names = sinkrun.Names{Pkg: "pgcopy", Type: "Sink", Handle: "DB", Unit: "row"}
+
+// shared returns what s shares with the other sinks, for the checks, Load
+// and messages of package sinkrun.
+func (s *Sink[V]) shared() *sinkrun.Sink[V] {
+	switch {
+	case s == nil:
+		return sinkrun.Nil[V](names)
+	case s.Checkpoint == nil:
+		// Not a non-nil Loader holding a nil pointer: no checkpoint.
+		return sinkrun.New(names, nil, s.Name, s.Cursor)
+	}
+	return sinkrun.New(names, s.Checkpoint, s.Name, s.Cursor)
+}
 
 // newWriter checks s, db and seq, and returns the state of a Write of seq
 // through db.
 func (s *Sink[V]) newWriter(db DB, seq iter.Seq2[V, error]) (*writer[V], error) {
-	if s == nil {
-		return nil, errNilSink
-	}
-	if err := s.check(); err != nil {
+	shared := s.shared()
+	if err := shared.Check(s.check, db, seq); err != nil {
 		return nil, err
-	}
-	if isNil(db) {
-		return nil, errNilDB
-	}
-	if seq == nil {
-		return nil, errNilSeq
 	}
 	w := &writer[V]{
 		s:       s,
+		shared:  shared,
 		db:      db,
 		table:   s.Table.Sanitize(),
 		relname: s.Table[len(s.Table)-1],
-		cursor:  s.cursorFunc(),
+		cursor:  shared.CursorFunc(),
 	}
 	w.batch.row, w.batch.columns, w.batch.keep = s.Row, len(s.Columns), w.cursor != nil
 	w.batch.maxRows = s.BatchRows
@@ -54,10 +50,11 @@ func (s *Sink[V]) newWriter(db DB, seq iter.Seq2[V, error]) (*writer[V], error) 
 	return w, nil
 }
 
-// check reports the first field of s that Write cannot use.
+// check reports the first of s's own fields that Write cannot use (the
+// checkpoint's are sinkrun's).
 func (s *Sink[V]) check() error {
 	if len(s.Table) == 0 {
-		return errNoTable
+		return errors.New("pgcopy: Sink.Table is empty")
 	}
 	for i, part := range s.Table {
 		if part == "" {
@@ -65,7 +62,7 @@ func (s *Sink[V]) check() error {
 		}
 	}
 	if len(s.Columns) == 0 {
-		return errNoColumns
+		return errors.New("pgcopy: Sink.Columns is empty")
 	}
 	for i, c := range s.Columns {
 		if c == "" {
@@ -74,30 +71,11 @@ func (s *Sink[V]) check() error {
 	}
 	switch {
 	case s.Row == nil:
-		return errNilRow
+		return errors.New("pgcopy: Sink.Row is nil")
 	case s.BatchRows < 0:
 		return fmt.Errorf("pgcopy: Sink.BatchRows is %d, want 0 or more", s.BatchRows)
 	case s.BatchBytes < 0:
 		return fmt.Errorf("pgcopy: Sink.BatchBytes is %d, want 0 or more", s.BatchBytes)
-	case s.Checkpoint != nil && s.Name == "":
-		return errNoName
-	case s.Checkpoint != nil && s.cursorFunc() == nil:
-		return fmt.Errorf("pgcopy: Sink.Checkpoint is set but there is no cursor: Sink.Cursor is nil and %v has no Cursor() string method",
-			reflect.TypeFor[V]())
 	}
 	return nil
 }
-
-// isNil reports whether db is nil or a nil pointer, such as a *pgx.Conn
-// that was never connected, on which Begin would panic.
-func isNil(db DB) bool {
-	if db == nil {
-		return true
-	}
-	v := reflect.ValueOf(db)
-	return v.Kind() == reflect.Pointer && v.IsNil()
-}
-
-// cursorFunc returns the cursor function of s: s.Cursor, or else V's
-// Cursor method, or else nil (see package cursorfunc).
-func (s *Sink[V]) cursorFunc() func(V) (string, bool) { return cursorfunc.Of(s.Cursor) }

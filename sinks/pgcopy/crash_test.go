@@ -16,7 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/internal/testenv/pgenv"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 )
@@ -212,7 +212,7 @@ func crashChild(dsn, table string) {
 		Row:        func(k int) ([]any, error) { return []any{k}, nil },
 		Cursor:     strconv.Itoa,
 		BatchRows:  500 + rand.IntN(501),
-		Checkpoint: checkpoint.NewPostgres(conn, "checkpoints"),
+		Checkpoint: pgstore.New(conn, "checkpoints"),
 		Name:       table,
 	}
 	cursor, err := s.Load(ctx)

@@ -3,11 +3,16 @@
 // cursor, so that a pipeline restarted from that cursor writes every value
 // exactly once.
 //
+// It compiles github.com/jackc/pgx/v5 (with the modules pgx needs:
+// github.com/jackc/pgpassfile, github.com/jackc/pgservicefile and
+// golang.org/x/text) and nothing else outside the standard library; its
+// checkpoint is package pgstore's.
+//
 //	sink := &pgcopy.Sink[Order]{
 //		Table:      pgx.Identifier{"orders"},
 //		Columns:    []string{"id", "customer", "total"},
 //		Row:        func(o Order) ([]any, error) { return []any{o.ID, o.Customer, o.Total}, nil },
-//		Checkpoint: checkpoint.NewPostgres(pool, "checkpoints"),
+//		Checkpoint: pgstore.New(pool, "checkpoints"),
 //		Name:       "orders",
 //	}
 //	after, err := sink.Load(ctx)               // "" the first time
@@ -17,7 +22,7 @@
 // A channel, the other form of a stream, is written through
 // [sluice.FromStream]:
 //
-//	ch, stop := source.Stream(ctx, …)
+//	ch, stop := source.Stream(ctx, …, nil)
 //	res, err := sink.Write(ctx, pool, sluice.FromStream(ch, stop))
 //
 // # Batches
@@ -29,7 +34,7 @@
 // the batch holds Sink.BatchRows rows (100000 by default) or about
 // Sink.BatchBytes bytes (64 MiB by default), or the stream ends. Then,
 // when Sink.Checkpoint is set, it saves the cursor of the batch's last
-// value ([checkpoint.PostgresStore.SaveTx]), and commits. So PostgreSQL
+// value ([pgstore.Store.SaveTx]), and commits. So PostgreSQL
 // writes the rows while the stream produces them, as with a raw
 // CopyFrom: Write reads at most 64 rows ahead of the COPY, and holds of
 // a batch only those rows and its values, for their cursors (none

@@ -62,8 +62,8 @@ func (e *BatchError) Error() string {
 		fmt.Fprintf(&b, "copy into %s: ", e.table)
 	}
 	fmt.Fprintf(&b, "batch %d", e.Batch)
-	if e.first > 0 {
-		fmt.Fprintf(&b, " (rows %d to %d)", e.first, e.last)
+	if span := names.Span(e.first, e.last); e.first > 0 && span != "" {
+		b.WriteString(" (" + span + ")")
 	}
 	switch {
 	case e.Row > 0:

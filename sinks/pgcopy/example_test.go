@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sluice-go/sluice"
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 	"github.com/sluice-go/sluice/sources/scanner"
 )
@@ -40,7 +40,7 @@ func Example() {
 		Columns:    []string{"id", "customer", "total"},
 		Row:        orderRow,
 		BatchRows:  5000,
-		Checkpoint: checkpoint.NewPostgres(pool, "checkpoints"),
+		Checkpoint: pgstore.New(pool, "checkpoints"),
 		Name:       "orders.csv",
 		// Cursor is nil: a Token's own Cursor method is where the scan
 		// resumes after it.
@@ -85,14 +85,14 @@ func ExampleSink_Write_channel() {
 		Table:      pgx.Identifier{"orders"},
 		Columns:    []string{"id", "customer", "total"},
 		Row:        orderRow,
-		Checkpoint: checkpoint.NewPostgres(conn, "checkpoints"),
+		Checkpoint: pgstore.New(conn, "checkpoints"),
 		Name:       "orders.csv",
 	}
 	after, err := sink.Load(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lines, stop := scanner.FileStream(ctx, "orders.csv", &scanner.Options{After: after})
+	lines, stop := scanner.FileStream(ctx, "orders.csv", &scanner.Options{After: after}, nil)
 	defer stop()
 	res, err := sink.Write(ctx, conn, sluice.FromStream(lines, stop))
 	if err != nil {
@@ -116,7 +116,7 @@ func ExampleBatchError() {
 		Table:      pgx.Identifier{"orders"},
 		Columns:    []string{"id", "customer", "total"},
 		Row:        orderRow,
-		Checkpoint: checkpoint.NewPostgres(pool, "checkpoints"),
+		Checkpoint: pgstore.New(pool, "checkpoints"),
 		Name:       "orders.csv",
 	}
 	after, err := sink.Load(ctx)

@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/internal/testenv/pgenv"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 )
@@ -159,7 +159,7 @@ func (db *testDB) newSink(t *testing.T, table string, batchRows int) *pgcopy.Sin
 		Columns:    []string{"k", "name"},
 		Row:        itemRow,
 		BatchRows:  batchRows,
-		Checkpoint: checkpoint.NewPostgres(db.conn, "checkpoints"),
+		Checkpoint: pgstore.New(db.conn, "checkpoints"),
 		Name:       table,
 	}
 }

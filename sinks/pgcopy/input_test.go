@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 )
 
@@ -16,7 +16,7 @@ import (
 // ranged; never a panic.
 func TestBadInput(t *testing.T) {
 	db := newDB(t)
-	store := checkpoint.NewPostgres(db.conn, "checkpoints")
+	store := pgstore.New(db.conn, "checkpoints")
 	good := func() *pgcopy.Sink[item] {
 		return &pgcopy.Sink[item]{
 			Table:   pgx.Identifier{"t"},

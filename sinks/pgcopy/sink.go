@@ -2,12 +2,11 @@ package pgcopy
 
 import (
 	"context"
-	"fmt"
 	"iter"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 )
 
 const (
@@ -86,9 +85,9 @@ type Sink[V any] struct {
 
 	// Checkpoint, if set, records the cursor of each batch's last value
 	// under Name, in the transaction of the batch (with
-	// [checkpoint.PostgresStore.SaveTx]). Its table must be in the
+	// [pgstore.Store.SaveTx]). Its table must be in the
 	// database that Write writes into.
-	Checkpoint *checkpoint.PostgresStore
+	Checkpoint *pgstore.Store
 
 	// Name is the name the cursor is saved under. Required with
 	// Checkpoint.
@@ -113,19 +112,7 @@ type Result struct {
 // or "" when none has been: the point a restarted pipeline resumes after,
 // passed as its source's After option. It needs s.Checkpoint.
 func (s *Sink[V]) Load(ctx context.Context) (string, error) {
-	switch {
-	case s == nil:
-		return "", errNilSink
-	case s.Checkpoint == nil:
-		return "", errLoadNoCheckpoint
-	case s.Name == "":
-		return "", errNoName
-	}
-	cursor, err := s.Checkpoint.Load(ctx, s.Name)
-	if err != nil {
-		return "", fmt.Errorf("pgcopy: %w", err)
-	}
-	return cursor, nil
+	return s.shared().Load(ctx)
 }
 
 // Write copies the values of seq into s.Table through db, a batch at a
@@ -160,21 +147,13 @@ func (s *Sink[V]) Write(ctx context.Context, db DB, seq iter.Seq2[V, error]) (Re
 	if err != nil {
 		return Result{}, err
 	}
-	if err := w.ctxError(ctx); err != nil {
-		return Result{}, err
-	}
-	if s.Checkpoint != nil {
-		if _, err := s.Checkpoint.Load(ctx, s.Name); err != nil {
-			if err := w.ctxError(ctx); err != nil {
-				return Result{}, err
-			}
-			return Result{}, fmt.Errorf("pgcopy: copy into %s: %w", w.table, err)
-		}
+	if err := w.shared.Open(ctx); err != nil {
+		return Result{}, w.stopped(err)
 	}
 
 	pull, stop := iter.Pull(w.batch.chunks(seq))
 	defer stop()
-	w.batch.ctx, w.batch.done, w.batch.pull = ctx, ctx.Done(), pull
+	w.batch.ctx, w.batch.pull = ctx, pull
 	for {
 		more, err := w.writeBatch(ctx)
 		if err != nil || !more {

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluice-go/sluice"
-	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/internal/testenv/pgenv"
 	"github.com/sluice-go/sluice/sinks/pgcopy"
 )
@@ -177,7 +177,7 @@ func TestWriteNilCursorer(t *testing.T) {
 			}
 			return []any{c.(item).K}, nil
 		},
-		Checkpoint: checkpoint.NewPostgres(db.conn, "checkpoints"),
+		Checkpoint: pgstore.New(db.conn, "checkpoints"),
 		Name:       "t",
 	}
 	seq := func(yield func(cursorer, error) bool) {

@@ -3,12 +3,12 @@ package pgcopy
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/sinkrun"
 )
 
 // rollbackTimeout bounds the rollback of a failed batch, which runs even
@@ -20,6 +20,7 @@ const rollbackTimeout = 10 * time.Second
 // writer is the state of one Write.
 type writer[V any] struct {
 	s       *Sink[V]
+	shared  *sinkrun.Sink[V]
 	db      DB
 	table   string // s.Table as SQL, for messages
 	relname string // the table's own name, as PostgreSQL's errors give it
@@ -57,11 +58,10 @@ func (w *writer[V]) writeBatch(ctx context.Context) (more bool, err error) {
 		}
 	}()
 	_, err = tx.CopyFrom(ctx, w.s.Table, w.s.Columns, b)
+	// Raised again here, in the caller's goroutine, where it can be
+	// recovered; the deferred rollback ends the batch first.
+	b.panic.Raise()
 	switch {
-	case b.panicked:
-		// Raised again here, in the caller's goroutine, where it can be
-		// recovered; the deferred rollback ends the batch first.
-		panic(b.panicV)
 	case b.err != nil:
 		// Next ended the COPY with an error, which pgx sent as CopyFail.
 		// If PostgreSQL had meanwhile rejected a row (pgx goes on asking
@@ -73,9 +73,9 @@ func (w *writer[V]) writeBatch(ctx context.Context) (more bool, err error) {
 	}
 	var cursor string
 	if w.cursor != nil {
-		c, ok := w.cursor(b.last())
-		if !ok {
-			return false, w.stopped(fmt.Errorf("row %d: a nil %v has no cursor", b.read, reflect.TypeFor[V]()))
+		c, err := sinkrun.CursorOf(names, w.cursor, b.read, b.last())
+		if err != nil {
+			return false, w.stopped(err)
 		}
 		cursor = c
 	}
@@ -117,10 +117,10 @@ func (w *writer[V]) failed(ctx context.Context, step string, err error) error {
 	first := w.res.Rows + 1
 	if cerr := sluice.ContextError(ctx); cerr != nil {
 		if step == stepCommit {
-			cerr = fmt.Errorf("%w during the commit of batch %d (rows %d to %d), which may have committed: Load tells",
-				cerr, w.res.Batches+1, first, w.batch.read)
+			cerr = fmt.Errorf("%w during the commit of batch %d (%s), which may have committed: Load tells",
+				cerr, w.res.Batches+1, names.Span(first, w.batch.read))
 		}
-		return w.stopped(fmt.Errorf("stopped after row %d: %w", w.batch.read, cerr))
+		return w.stopped(names.Stopped(w.batch.read, cerr))
 	}
 	e := &BatchError{
 		Batch: w.res.Batches + 1,
@@ -146,7 +146,7 @@ func (w *writer[V]) failed(ctx context.Context, step string, err error) error {
 // returns for the cancellation.
 func (w *writer[V]) ctxError(ctx context.Context) error {
 	if err := sluice.ContextError(ctx); err != nil {
-		return w.stopped(fmt.Errorf("stopped after row %d: %w", w.batch.read, err))
+		return w.stopped(names.Stopped(w.batch.read, err))
 	}
 	return nil
 }
@@ -164,11 +164,8 @@ func (w *writer[V]) stopped(cause error) error {
 		committed = fmt.Sprintf("%d rows committed in %d batches", w.res.Rows, w.res.Batches)
 	}
 	var lost string
-	switch n := w.batch.read - w.res.Rows; {
-	case n == 1:
-		lost = fmt.Sprintf("; row %d not written", w.batch.read)
-	case n > 1:
-		lost = fmt.Sprintf("; rows %d to %d not written", w.res.Rows+1, w.batch.read)
+	if span := names.Span(w.res.Rows+1, w.batch.read); span != "" {
+		lost = "; " + span + " not written"
 	}
 	return fmt.Errorf("pgcopy: copy into %s: %w (%s%s)", w.table, cause, committed, lost)
 }

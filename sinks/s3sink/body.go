@@ -8,6 +8,7 @@ import (
 	"iter"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/sinkrun"
 )
 
 // errStopped is what body's Read returns once the upload has failed on
@@ -25,8 +26,7 @@ var errStopped = errors.New("s3sink: upload stopped")
 // The transfer manager reads Body only from the goroutine that called
 // UploadObject, so body needs no lock.
 type body struct {
-	ctx  context.Context
-	done <-chan struct{}
+	ctx context.Context
 
 	r    io.Reader                    // UploadReader's reader, or nil
 	next func() ([]byte, error, bool) // Upload's chunks, from iter.Pull2
@@ -34,16 +34,15 @@ type body struct {
 	cur  []byte                       // the rest of the current chunk
 	size int64                        // ContentLength, or -1
 
-	n        int64 // bytes read from the source
-	ended    bool  // the source has ended
-	srcErr   error // the source's error, or a mismatch with ContentLength
-	ctxErr   error // ctx's, when it stopped the reading
-	panicked bool
-	panicV   any
+	n      int64 // bytes read from the source
+	ended  bool  // the source has ended
+	srcErr error // the source's error, or a mismatch with ContentLength
+	ctxErr error // ctx's, when it stopped the reading
+	panic  sinkrun.Panic
 }
 
 func newBody(ctx context.Context, size int64) *body {
-	return &body{ctx: ctx, done: ctx.Done(), size: size}
+	return &body{ctx: ctx, size: size}
 }
 
 // chunks makes b read seq's chunks.
@@ -61,7 +60,7 @@ func (b *body) close() {
 
 // failed reports whether the reading stopped early, and did not end.
 func (b *body) failed() bool {
-	return b.srcErr != nil || b.ctxErr != nil || b.panicked
+	return b.srcErr != nil || b.ctxErr != nil || b.panic.Caught()
 }
 
 func (b *body) Read(p []byte) (n int, err error) {
@@ -71,11 +70,9 @@ func (b *body) Read(p []byte) (n int, err error) {
 	case b.ended:
 		return 0, io.EOF
 	}
-	select {
-	case <-b.done:
-		b.ctxErr = sluice.ContextError(b.ctx)
-		return 0, b.ctxErr
-	default:
+	if err := sluice.ContextError(b.ctx); err != nil {
+		b.ctxErr = err
+		return 0, err
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -103,8 +100,7 @@ func (b *body) Read(p []byte) (n int, err error) {
 // read reads from b.r, recovering a panic.
 func (b *body) read(p []byte) (n int, err error) {
 	defer func() {
-		if v := recover(); v != nil {
-			b.panicked, b.panicV = true, v
+		if b.panic.Catch(recover()) {
 			n, err = 0, errStopped
 		}
 	}()
@@ -129,7 +125,7 @@ func (b *body) pull(p []byte) (n int, err error) {
 	for len(b.cur) == 0 {
 		chunk, err, ok := b.pullNext()
 		switch {
-		case b.panicked:
+		case b.panic.Caught():
 			return 0, errStopped
 		case !ok:
 			return 0, io.EOF
@@ -147,10 +143,6 @@ func (b *body) pull(p []byte) (n int, err error) {
 // pullNext pulls the next chunk, recovering a panic of the source (which
 // iter.Pull2 raises in next).
 func (b *body) pullNext() (chunk []byte, err error, ok bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			b.panicked, b.panicV = true, v
-		}
-	}()
+	defer func() { b.panic.Catch(recover()) }()
 	return b.next()
 }

@@ -4,94 +4,68 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"reflect"
 
-	"github.com/sluice-go/sluice/checkpoint"
-	"github.com/sluice-go/sluice/internal/cursorfunc"
+	"github.com/sluice-go/sluice/internal/sinkrun"
 )
 
-var (
-	errNilObjects       = errors.New("s3sink: nil *Objects")
-	errNilSeq           = errors.New("s3sink: Write of a nil iterator")
-	errNoBucket         = errors.New("s3sink: Objects.Bucket is empty")
-	errNilKey           = errors.New("s3sink: Objects.Key is nil")
-	errNilBody          = errors.New("s3sink: Objects.Body is nil")
-	errNoName           = errors.New("s3sink: Objects.Checkpoint is set but Objects.Name is empty")
-	errNilStore         = errors.New("s3sink: Objects.Checkpoint is a nil pointer")
-	errLoadNoCheckpoint = errors.New("s3sink: Load of an Objects without a Checkpoint")
-)
+var names = sinkrun.Names{Pkg: "s3sink", Type: "Objects", Handle: "Client", Unit: "value"}
+
+// shared returns what o shares with the other sinks, for the checks, Load
+// and messages of package sinkrun. A Checkpoint holding a nil pointer is
+// an error, which sinkrun reports.
+func (o *Objects[V]) shared() *sinkrun.Sink[V] {
+	if o == nil {
+		return sinkrun.Nil[V](names)
+	}
+	return sinkrun.New(names, o.Checkpoint, o.Name, o.Cursor)
+}
 
 // newWriter checks o, client and seq, and returns the state of a Write of
 // seq through client.
 func (o *Objects[V]) newWriter(client Client, seq iter.Seq2[V, error]) (*writer[V], error) {
-	if o == nil {
-		return nil, errNilObjects
+	shared := o.shared()
+	var cfg config
+	check := func() (err error) {
+		cfg, err = o.check()
+		return err
 	}
-	cfg, err := o.check()
-	if err != nil {
+	if err := shared.Check(check, client, seq); err != nil {
 		return nil, err
-	}
-	if isNil(client) {
-		return nil, errNilClient
-	}
-	if seq == nil {
-		return nil, errNilSeq
 	}
 	workers := o.Workers
 	if workers == 0 {
 		workers = defaultWorkers
 	}
-	window := int64(readAhead * workers)
 	return &writer[V]{
 		o:       o,
+		shared:  shared,
 		client:  client,
 		cfg:     cfg,
-		cursor:  o.cursorFunc(),
+		cursor:  shared.CursorFunc(),
 		workers: workers,
-		window:  window,
-		slots:   make([]slot[V], window),
-		sem:     make(chan struct{}, window),
+		ring:    newRing[V](readAhead * workers),
 		failed:  make(chan struct{}),
 		kick:    make(chan struct{}, 1),
-		failAt:  -1,
 	}, nil
 }
 
-// check reports the first field of o that Write cannot use, or returns
-// the resolved o.Upload.
+// check reports the first of o's own fields that Write cannot use (the
+// checkpoint's are sinkrun's), or returns the resolved o.Upload.
 func (o *Objects[V]) check() (config, error) {
 	switch {
 	case o.Bucket == "":
-		return config{}, errNoBucket
+		return config{}, errors.New("s3sink: Objects.Bucket is empty")
 	case o.Key == nil:
-		return config{}, errNilKey
+		return config{}, errors.New("s3sink: Objects.Key is nil")
 	case o.Body == nil:
-		return config{}, errNilBody
+		return config{}, errors.New("s3sink: Objects.Body is nil")
 	case o.Workers < 0:
 		return config{}, fmt.Errorf("s3sink: Objects.Workers is %d, want 0 or more", o.Workers)
 	case o.SaveEvery < 0:
 		return config{}, fmt.Errorf("s3sink: Objects.SaveEvery is %v, want 0 or more", o.SaveEvery)
-	case o.Checkpoint != nil && isNilStore(o.Checkpoint):
-		return config{}, errNilStore
-	case o.Checkpoint != nil && o.Name == "":
-		return config{}, errNoName
-	case o.Checkpoint != nil && o.cursorFunc() == nil:
-		return config{}, fmt.Errorf("s3sink: Objects.Checkpoint is set but there is no cursor: Objects.Cursor is nil and %v has no Cursor() string method",
-			reflect.TypeFor[V]())
 	}
 	return o.Upload.resolve("Objects.Upload")
 }
-
-// isNilStore reports whether s is a nil pointer, such as a
-// *checkpoint.FileStore whose NewFile failed, on which Save would panic.
-func isNilStore(s checkpoint.Store) bool {
-	v := reflect.ValueOf(s)
-	return v.Kind() == reflect.Pointer && v.IsNil()
-}
-
-// cursorFunc returns the cursor function of o: o.Cursor, or else V's
-// Cursor method, or else nil (see package cursorfunc).
-func (o *Objects[V]) cursorFunc() func(V) (string, bool) { return cursorfunc.Of(o.Cursor) }
 
 // An ObjectError reports a value of an [Objects.Write] whose object could
 // not be written: its Key, Body or Input failed or panicked, or its

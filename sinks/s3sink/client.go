@@ -3,7 +3,6 @@ package s3sink
 import (
 	"context"
 	"errors"
-	"reflect"
 	"sync"
 	"time"
 
@@ -175,14 +174,4 @@ func (t *tracker) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func
 func isNoSuchUpload(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchUpload"
-}
-
-// isNil reports whether c is nil or a nil pointer, such as a *s3.Client
-// never made, on which the first request would panic.
-func isNil(c Client) bool {
-	if c == nil {
-		return true
-	}
-	v := reflect.ValueOf(c)
-	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -4,6 +4,12 @@
 // of its own, several at once, with a checkpoint that a restarted
 // pipeline resumes after.
 //
+// It compiles the AWS SDK for Go v2 (github.com/aws/aws-sdk-go-v2, its
+// service/s3 and feature/s3/transfermanager modules, and
+// github.com/aws/smithy-go) and nothing else outside the standard
+// library: its checkpoint is any checkpoint.Store, and a program that
+// keeps it in a file compiles no database driver.
+//
 //	// One object from a stream of chunks (iter.Seq2[[]byte, error]).
 //	res, err := s3sink.Upload(ctx, client, &s3.PutObjectInput{
 //		Bucket: aws.String("backups"),
@@ -25,7 +31,7 @@
 // The client is a [Client]: *s3.Client, or any wrapper of one. A channel,
 // the other form of a stream, is written through [sluice.FromStream]:
 //
-//	ch, stop := source.Stream(ctx, …)
+//	ch, stop := source.Stream(ctx, …, nil)
 //	res, err := sink.Write(ctx, client, sluice.FromStream(ch, stop))
 //
 // # Multipart upload

@@ -119,7 +119,7 @@ func TestObjectsBadInput(t *testing.T) {
 		want     string
 	}{
 		{want: "s3sink: nil *Objects"},
-		{noClient: true, want: "s3sink: nil Client"},
+		{noClient: true, want: "s3sink: Write with a nil Client"},
 		{noSeq: true, want: "s3sink: Write of a nil iterator"},
 		{o: with(func(o *s3sink.Objects[rec]) { o.Bucket = "" }), want: "s3sink: Objects.Bucket is empty"},
 		{o: with(func(o *s3sink.Objects[rec]) { o.Key = nil }), want: "s3sink: Objects.Key is nil"},

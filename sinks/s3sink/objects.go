@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/checkpoint"
 )
 
@@ -120,21 +119,7 @@ type Result struct {
 // the point a restarted pipeline resumes after, passed as its source's
 // After option. It needs o.Checkpoint.
 func (o *Objects[V]) Load(ctx context.Context) (string, error) {
-	switch {
-	case o == nil:
-		return "", errNilObjects
-	case o.Checkpoint == nil:
-		return "", errLoadNoCheckpoint
-	case isNilStore(o.Checkpoint):
-		return "", errNilStore
-	case o.Name == "":
-		return "", errNoName
-	}
-	cursor, err := o.Checkpoint.Load(ctx, o.Name)
-	if err != nil {
-		return "", fmt.Errorf("s3sink: %w", err)
-	}
-	return cursor, nil
+	return o.shared().Load(ctx)
 }
 
 // Write writes the object of each value of seq into o.Bucket through
@@ -172,16 +157,8 @@ func (o *Objects[V]) Write(ctx context.Context, client Client, seq iter.Seq2[V, 
 	if err != nil {
 		return Result{}, err
 	}
-	if err := sluice.ContextError(ctx); err != nil {
+	if err := w.shared.Open(ctx); err != nil {
 		return Result{}, fmt.Errorf("s3sink: write to s3://%s: %w (nothing written)", o.Bucket, err)
-	}
-	if o.Checkpoint != nil {
-		if _, err := o.Checkpoint.Load(ctx, o.Name); err != nil {
-			if cerr := sluice.ContextError(ctx); cerr != nil {
-				err = cerr
-			}
-			return Result{}, fmt.Errorf("s3sink: write to s3://%s: %w (nothing written)", o.Bucket, err)
-		}
 	}
 	return w.run(ctx, seq)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/sinkrun"
 )
 
 const (
@@ -171,7 +172,7 @@ func UploadReader(ctx context.Context, client Client, in *s3.PutObjectInput, r i
 }
 
 func checkUpload(client Client, in *s3.PutObjectInput, opts *UploadOptions) (*transfermanager.UploadObjectInput, config, error) {
-	if isNil(client) {
+	if sinkrun.IsNil(client) {
 		return nil, config{}, errNilClient
 	}
 	tin, err := uploadInput(in)
@@ -229,9 +230,7 @@ func upload(ctx context.Context, client Client, in *transfermanager.UploadObject
 		leftErr = t.abortAll(actx, in)
 		cancel()
 	}
-	if b.panicked {
-		panic(b.panicV) // raised again here, its upload aborted
-	}
+	b.panic.Raise() // raised again here, its upload aborted
 
 	var cause error
 	switch {

@@ -1,4 +1,4 @@
-package checkpoint
+package pgstore
 
 import (
 	"context"
@@ -7,19 +7,22 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sluice-go/sluice/checkpoint"
 )
 
-// DB is what [PostgresStore] needs of a database: *pgx.Conn,
+// DB is what a [Store] needs of a database: *pgx.Conn,
 // *pgxpool.Pool and pgx.Tx all satisfy it.
 type DB interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// PostgresStore is a [Store] that keeps each name's cursor in a row of a
+// Store is a [checkpoint.Store] that keeps each name's cursor in a row of a
 // PostgreSQL table:
 //
 //	CREATE TABLE IF NOT EXISTS <table> (
@@ -39,27 +42,27 @@ type DB interface {
 // READ COMMITTED isolation, overwrites it: the last commit wins. Under
 // REPEATABLE READ or SERIALIZABLE the second fails with a serialization
 // error (SQLSTATE 40001) instead, for the caller to retry.
-type PostgresStore struct {
+type Store struct {
 	db      DB
 	ident   pgx.Identifier
 	table   string // sanitized, for SQL text
 	create  string
 	load    string
 	save    string
-	err     error // from NewPostgres, returned by every method
+	err     error // from New, returned by every method
 	created atomic.Bool
 }
 
-// NewPostgres returns a store over db keeping its cursors in table, which
+// New returns a store over db keeping its cursors in table, which
 // may be qualified by a schema ("sluice.checkpoints"). The name is quoted,
 // so it is taken exactly as written, case included. An invalid table name
 // is reported by every method of the store.
-func NewPostgres(db DB, table string) *PostgresStore {
-	s := &PostgresStore{db: db}
+func New(db DB, table string) *Store {
+	s := &Store{db: db}
 	parts := strings.Split(table, ".")
 	for _, p := range parts {
 		if p == "" || len(parts) > 2 || checkText(p) != "" {
-			s.err = fmt.Errorf("checkpoint: invalid table name %q", table)
+			s.err = fmt.Errorf("pgstore: invalid table name %q", table)
 			return s
 		}
 	}
@@ -77,9 +80,32 @@ ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`
 }
 
 // Table returns the table of s, quoted as it appears in SQL.
-func (s *PostgresStore) Table() string { return s.table }
+func (s *Store) Table() string { return s.table }
 
-func checkPostgresName(name string) error {
+// A nameError is the error for a name the store cannot use. It wraps
+// checkpoint.ErrInvalidName, as the errors of every store do, with this
+// package's prefix.
+type nameError struct{ name, why string }
+
+func (e *nameError) Error() string { return fmt.Sprintf("pgstore: invalid name %q: %s", e.name, e.why) }
+
+func (e *nameError) Unwrap() error { return checkpoint.ErrInvalidName }
+
+func invalidName(name, why string) error { return &nameError{name, why} }
+
+// checkText reports why s cannot be stored in a PostgreSQL text column, or
+// "".
+func checkText(s string) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return "contains a NUL byte"
+	}
+	return ""
+}
+
+func checkName(name string) error {
 	if name == "" {
 		return invalidName(name, "empty")
 	}
@@ -90,7 +116,7 @@ func checkPostgresName(name string) error {
 }
 
 // ensure creates the table unless this store has already done so.
-func (s *PostgresStore) ensure(ctx context.Context) error {
+func (s *Store) ensure(ctx context.Context) error {
 	if s.created.Load() {
 		return nil
 	}
@@ -117,7 +143,7 @@ func isCode(err error, codes ...string) bool {
 // undefinedTable reports whether err says the table is gone: dropped since,
 // or created by ensure inside a transaction on db's connection that was
 // then rolled back. The next call creates it again.
-func (s *PostgresStore) undefinedTable(err error) bool {
+func (s *Store) undefinedTable(err error) bool {
 	if isCode(err, "42P01") {
 		s.created.Store(false)
 		return true
@@ -126,8 +152,8 @@ func (s *PostgresStore) undefinedTable(err error) bool {
 }
 
 // Load returns the cursor saved under name, or "" when none has been saved.
-func (s *PostgresStore) Load(ctx context.Context, name string) (string, error) {
-	if err := checkPostgresName(name); err != nil {
+func (s *Store) Load(ctx context.Context, name string) (string, error) {
+	if err := checkName(name); err != nil {
 		return "", err
 	}
 	if s.err != nil {
@@ -141,14 +167,14 @@ func (s *PostgresStore) Load(ctx context.Context, name string) (string, error) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("checkpoint: load %s from %s: %w", name, s.table, err)
+		return "", fmt.Errorf("pgstore: load %s from %s: %w", name, s.table, err)
 	}
 	return cursor, nil
 }
 
 // Save records cursor under name in its own statement (a transaction of
 // its own unless db is a pgx.Tx).
-func (s *PostgresStore) Save(ctx context.Context, name, cursor string) error {
+func (s *Store) Save(ctx context.Context, name, cursor string) error {
 	if err := checkSave(name, cursor); err != nil {
 		return err
 	}
@@ -160,7 +186,7 @@ func (s *PostgresStore) Save(ctx context.Context, name, cursor string) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("checkpoint: save %s to %s: %w", name, s.table, err)
+		return fmt.Errorf("pgstore: save %s to %s: %w", name, s.table, err)
 	}
 	return nil
 }
@@ -172,7 +198,7 @@ func (s *PostgresStore) Save(ctx context.Context, name, cursor string) error {
 // The table is created beforehand through the store's db, outside tx,
 // unless db's connection is the one tx runs on. On an error, tx is aborted
 // as PostgreSQL aborts any transaction whose statement fails.
-func (s *PostgresStore) SaveTx(ctx context.Context, tx pgx.Tx, name, cursor string) error {
+func (s *Store) SaveTx(ctx context.Context, tx pgx.Tx, name, cursor string) error {
 	if err := checkSave(name, cursor); err != nil {
 		return err
 	}
@@ -180,28 +206,28 @@ func (s *PostgresStore) SaveTx(ctx context.Context, tx pgx.Tx, name, cursor stri
 		return s.err
 	}
 	if err := s.ensure(ctx); err != nil {
-		return fmt.Errorf("checkpoint: save %s to %s: %w", name, s.table, err)
+		return fmt.Errorf("pgstore: save %s to %s: %w", name, s.table, err)
 	}
 	if _, err := tx.Exec(ctx, s.save, name, cursor); err != nil {
 		s.undefinedTable(err)
-		return fmt.Errorf("checkpoint: save %s to %s: %w", name, s.table, err)
+		return fmt.Errorf("pgstore: save %s to %s: %w", name, s.table, err)
 	}
 	return nil
 }
 
 func checkSave(name, cursor string) error {
-	if err := checkPostgresName(name); err != nil {
+	if err := checkName(name); err != nil {
 		return err
 	}
 	if why := checkText(cursor); why != "" {
-		return fmt.Errorf("checkpoint: save %s: cursor %s", name, why)
+		return fmt.Errorf("pgstore: save %s: cursor %s", name, why)
 	}
 	return nil
 }
 
 // retry runs op after ensuring the table, and once more if the table
 // turned out to be missing.
-func (s *PostgresStore) retry(ctx context.Context, op func() error) error {
+func (s *Store) retry(ctx context.Context, op func() error) error {
 	if err := s.ensure(ctx); err != nil {
 		return err
 	}

@@ -1,8 +1,9 @@
-package checkpoint_test
+package pgstore_test
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -10,26 +11,28 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/internal/testenv/pgenv"
 )
 
 var (
-	_ checkpoint.Store = (*checkpoint.PostgresStore)(nil)
-	_ checkpoint.DB    = (*pgx.Conn)(nil)
-	_ checkpoint.DB    = pgx.Tx(nil)
-	_ checkpoint.DB    = (*pgxpool.Pool)(nil)
+	_ checkpoint.Store = (*pgstore.Store)(nil)
+	_ pgstore.DB       = (*pgx.Conn)(nil)
+	_ pgstore.DB       = pgx.Tx(nil)
+	_ pgstore.DB       = (*pgxpool.Pool)(nil)
 )
 
 // The store works over a pool as over a connection.
-func TestPostgresPool(t *testing.T) {
+func TestPool(t *testing.T) {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, pgenv.Database(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	s := checkpoint.NewPostgres(pool, "checkpoints")
+	s := pgstore.New(pool, "checkpoints")
 	if err := s.Save(ctx, "job", "k42"); err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +50,10 @@ func tableExists(t *testing.T, conn *pgx.Conn, table string) bool {
 	return ok
 }
 
-func TestPostgresRoundTrip(t *testing.T) {
+func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	conn := pgenv.Connect(t, pgenv.Database(t))
-	s := checkpoint.NewPostgres(conn, "checkpoints")
+	s := pgstore.New(conn, "checkpoints")
 	if tableExists(t, conn, `"checkpoints"`) {
 		t.Fatal("table exists before first use")
 	}
@@ -76,18 +79,18 @@ func TestPostgresRoundTrip(t *testing.T) {
 		t.Errorf("rows = %d, %v, want 2", n, err)
 	}
 	// A second store over the existing table sees the same rows.
-	if got, err := checkpoint.NewPostgres(conn, "checkpoints").Load(ctx, "orders"); got != "line\nbreak 'quote' ☃" || err != nil {
+	if got, err := pgstore.New(conn, "checkpoints").Load(ctx, "orders"); got != "line\nbreak 'quote' ☃" || err != nil {
 		t.Errorf("Load from a new store = %q, %v", got, err)
 	}
 }
 
-func TestPostgresCreatedOnSave(t *testing.T) {
+func TestCreatedOnSave(t *testing.T) {
 	ctx := context.Background()
 	conn := pgenv.Connect(t, pgenv.Database(t))
 	if _, err := conn.Exec(ctx, `CREATE SCHEMA sl`); err != nil {
 		t.Fatal(err)
 	}
-	s := checkpoint.NewPostgres(conn, "sl.Mixed Case")
+	s := pgstore.New(conn, "sl.Mixed Case")
 	if s.Table() != `"sl"."Mixed Case"` {
 		t.Errorf("Table() = %s", s.Table())
 	}
@@ -112,12 +115,12 @@ func TestPostgresCreatedOnSave(t *testing.T) {
 	}
 }
 
-func TestPostgresSaveTx(t *testing.T) {
+func TestSaveTx(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgenv.Database(t)
 	conn := pgenv.Connect(t, dsn)
 	other := pgenv.Connect(t, dsn)
-	s := checkpoint.NewPostgres(other, "cp")
+	s := pgstore.New(other, "cp")
 	if _, err := conn.Exec(ctx, `CREATE TABLE data (k int PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +142,7 @@ func TestPostgresSaveTx(t *testing.T) {
 	if got, _ := s.Load(ctx, "load"); got != "old" {
 		t.Errorf("Load before commit, from another connection = %q, want old", got)
 	}
-	if got, err := checkpoint.NewPostgres(tx, "cp").Load(ctx, "load"); got != "new" || err != nil {
+	if got, err := pgstore.New(tx, "cp").Load(ctx, "load"); got != "new" || err != nil {
 		t.Errorf("Load inside the tx = %q, %v, want new", got, err)
 	}
 	if err := tx.Rollback(ctx); err != nil {
@@ -175,10 +178,10 @@ func TestPostgresSaveTx(t *testing.T) {
 // The table is created on demand even when the first use is SaveTx on a
 // store whose db is the very connection the transaction runs on, and a
 // rollback of that transaction (which drops the table again) is survived.
-func TestPostgresSaveTxSameConnection(t *testing.T) {
+func TestSaveTxSameConnection(t *testing.T) {
 	ctx := context.Background()
 	conn := pgenv.Connect(t, pgenv.Database(t))
-	s := checkpoint.NewPostgres(conn, "cp")
+	s := pgstore.New(conn, "cp")
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +213,7 @@ func TestPostgresSaveTxSameConnection(t *testing.T) {
 // Concurrent stores on connections of their own (pgxpool is not in this
 // module's go.sum): each creating the table on demand, each saving its own
 // name and one shared name; the last commit wins.
-func TestPostgresConcurrent(t *testing.T) {
+func TestConcurrent(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgenv.Database(t)
 	const workers = 8
@@ -224,7 +227,7 @@ func TestPostgresConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := checkpoint.NewPostgres(conns[i], "cp")
+			s := pgstore.New(conns[i], "cp")
 			name := string(rune('a' + i))
 			for j := range 20 {
 				if err := s.Save(ctx, name, strings.Repeat("x", j)); err != nil {
@@ -243,7 +246,7 @@ func TestPostgresConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	s := checkpoint.NewPostgres(conns[0], "cp")
+	s := pgstore.New(conns[0], "cp")
 	for i := range workers {
 		if got, err := s.Load(ctx, string(rune('a'+i))); got != strings.Repeat("x", 19) || err != nil {
 			t.Errorf("Load(%c) = %q, %v", 'a'+i, got, err)
@@ -254,20 +257,20 @@ func TestPostgresConcurrent(t *testing.T) {
 	}
 }
 
-func TestPostgresInvalid(t *testing.T) {
+func TestInvalid(t *testing.T) {
 	ctx := context.Background()
 	conn := pgenv.Connect(t, pgenv.Database(t))
 	for _, table := range []string{"", ".", "a.", ".b", "a.b.c", "nul\x00", "\xff"} {
-		s := checkpoint.NewPostgres(conn, table)
-		if _, err := s.Load(ctx, "n"); err == nil || !strings.HasPrefix(err.Error(), "checkpoint: invalid table name") {
-			t.Errorf("NewPostgres(%q).Load = %v, want invalid table name", table, err)
+		s := pgstore.New(conn, table)
+		if _, err := s.Load(ctx, "n"); err == nil || !strings.HasPrefix(err.Error(), "pgstore: invalid table name") {
+			t.Errorf("New(%q).Load = %v, want invalid table name", table, err)
 		}
-		if err := s.Save(ctx, "n", "c"); err == nil || !strings.HasPrefix(err.Error(), "checkpoint: invalid table name") {
-			t.Errorf("NewPostgres(%q).Save = %v, want invalid table name", table, err)
+		if err := s.Save(ctx, "n", "c"); err == nil || !strings.HasPrefix(err.Error(), "pgstore: invalid table name") {
+			t.Errorf("New(%q).Save = %v, want invalid table name", table, err)
 		}
 	}
 	// A hostile name is quoted, not executed.
-	s := checkpoint.NewPostgres(conn, `x"; DROP TABLE y; --`)
+	s := pgstore.New(conn, `x"; DROP TABLE y; --`)
 	if err := s.Save(ctx, "n", "c"); err != nil {
 		t.Fatal(err)
 	}
@@ -275,17 +278,20 @@ func TestPostgresInvalid(t *testing.T) {
 		t.Error("quoted table not created")
 	}
 
-	s = checkpoint.NewPostgres(conn, "cp")
+	s = pgstore.New(conn, "cp")
 	for _, name := range []string{"", "nul\x00", "\xff"} {
-		if err := s.Save(ctx, name, "c"); !errors.Is(err, checkpoint.ErrInvalidName) {
-			t.Errorf("Save(%q) = %v, want ErrInvalidName", name, err)
+		// Like every store's, wrapping checkpoint.ErrInvalidName, in
+		// this package's words.
+		want := fmt.Sprintf("pgstore: invalid name %q: ", name)
+		if err := s.Save(ctx, name, "c"); !errors.Is(err, checkpoint.ErrInvalidName) || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Save(%q) = %v, want ErrInvalidName, %s…", name, err, want)
 		}
-		if _, err := s.Load(ctx, name); !errors.Is(err, checkpoint.ErrInvalidName) {
-			t.Errorf("Load(%q) = %v, want ErrInvalidName", name, err)
+		if _, err := s.Load(ctx, name); !errors.Is(err, checkpoint.ErrInvalidName) || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Load(%q) = %v, want ErrInvalidName, %s…", name, err, want)
 		}
 	}
 	for _, cursor := range []string{"nul\x00", "\xff"} {
-		if err := s.Save(ctx, "n", cursor); err == nil || !strings.HasPrefix(err.Error(), "checkpoint: save n: cursor") {
+		if err := s.Save(ctx, "n", cursor); err == nil || !strings.HasPrefix(err.Error(), "pgstore: save n: cursor") {
 			t.Errorf("Save(cursor %q) = %v, want a cursor error", cursor, err)
 		}
 	}
@@ -293,12 +299,12 @@ func TestPostgresInvalid(t *testing.T) {
 	// pgx's errors stay reachable.
 	ctxCanceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := checkpoint.NewPostgres(conn, "cp2").Save(ctxCanceled, "n", "c"); err == nil || !strings.HasPrefix(err.Error(), "checkpoint: save n to \"cp2\": ") {
+	if err := pgstore.New(conn, "cp2").Save(ctxCanceled, "n", "c"); err == nil || !strings.HasPrefix(err.Error(), "pgstore: save n to \"cp2\": ") {
 		t.Errorf("Save(canceled) = %v", err)
 	}
-	err := checkpoint.NewPostgres(conn, "noschema.cp").Save(ctx, "n", "c")
+	err := pgstore.New(conn, "noschema.cp").Save(ctx, "n", "c")
 	var pe *pgconn.PgError
-	if !errors.As(err, &pe) || pe.Code != "3F000" || !strings.HasPrefix(err.Error(), `checkpoint: save n to "noschema"."cp": create table: `) {
+	if !errors.As(err, &pe) || pe.Code != "3F000" || !strings.HasPrefix(err.Error(), `pgstore: save n to "noschema"."cp": create table: `) {
 		t.Errorf("Save in a missing schema = %v, want a *pgconn.PgError 3F000", err)
 	}
 }
