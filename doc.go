@@ -78,6 +78,28 @@
 //     outside the standard library it compiles; a source's dependency is
 //     compiled only by the package that needs it.
 //
+// How each package of this module keeps them:
+//
+//	package   pairs (iterator / channel)              options         cursor                     Filter
+//	walkdir   All/Stream, Dir/DirStream               *Options        v1:<path under the root>   func(Entry) error
+//	scanner   All/Stream, File/FileStream,            *Options        v1:<offset>:<line>         -
+//	          Batches/BatchesStream,
+//	          FileBatches/FileBatchesStream
+//	sqlrows   All/Stream, SQL/SQLStream,              none            - (a query has no order)   -
+//	          Rows/RowsStream, SQLRows/SQLRowsStream
+//	          Keyset/KeysetStream                     *KeysetOptions  v1:<encoded key values>    -
+//	s3list    All/Stream, Entries/EntriesStream       *Options        v1:<key under the prefix>  -
+//	watch     All/Stream                              *Options        - (events are not replayed) func(Event) error
+//
+// Every channel form above takes *[StreamOptions] last, every package
+// checks its input with the iterator and channel forms' [Fail] and
+// [FailedStream], names its sentinel errors after itself, and passes the
+// conformance suite with StreamFail and, where it has cursors, BadCursors.
+// The sinks keep the same rules where they apply: pgcopy.Sink.Write,
+// s3sink.Objects.Write and s3sink.Upload check their configuration once,
+// before any I/O, with an error naming the field, and end with the
+// cancellation when their context is done.
+//
 // # Iterators
 //
 // An iterator does nothing until it is ranged: no I/O, no goroutine. At most
@@ -124,7 +146,7 @@
 // channel form of any source's iterator, one send per batch of up to 256
 // values, and a batch that waits sent after 5ms, so that a source that
 // pauses holds nothing back; a source that makes its own batches offers
-// them through [StreamBatched] (scanner.Batches does).
+// them through [StreamBatched] (scanner.BatchesStream does).
 //
 //	batches, stop := sluice.StreamBatches(ctx, func(ctx context.Context) iter.Seq2[walkdir.Entry, error] {
 //		return walkdir.Dir(ctx, root, nil)

@@ -128,7 +128,7 @@ func StreamFunc[V any](ctx context.Context, f func(context.Context) iter.Seq2[V,
 // it sends each batch as the iterator yields it, and its Observer hears,
 // in [SendEvent].Values and [EndEvent].Items, the values of the batches,
 // not the batches. It is how a source that makes its own batches writes
-// its batched channel form (scanner.Batches, whose batches follow its
+// its batched channel form (scanner.BatchesStream, whose batches follow its
 // reads, so that it needs no timer); for any other, [StreamBatches] makes
 // the batches.
 func StreamBatched[V any](ctx context.Context, f func(context.Context) iter.Seq2[[]V, error], opts *StreamOptions) (<-chan []V, func() error) {
