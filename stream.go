@@ -111,10 +111,10 @@ func Stream[V any](ctx context.Context, seq iter.Seq2[V, error], opts *StreamOpt
 // and not only one blocked in a send. It is how a source package writes
 // its Stream:
 //
-//	func Stream(ctx context.Context, root string, opts *Options) (<-chan Entry, func() error) {
+//	func Stream(ctx context.Context, root string, opts *Options, sopts *sluice.StreamOptions) (<-chan Entry, func() error) {
 //		return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[Entry, error] {
 //			return All(ctx, root, opts)
-//		}, opts.streamOptions())
+//		}, sopts)
 //	}
 //
 // When stop cancels that context, its cause is an internal sentinel, and

@@ -24,8 +24,7 @@ type stream[V any] struct {
 // values through: batches (sluice.StreamBatches), so that it pays a
 // goroutine hand-off per batch, not per value.
 func streamBatches[V any](ctx context.Context, r *runner, f func(context.Context) iter.Seq2[V, error]) stream[V] {
-	so := r.streamOptions()
-	ch, stop := sluice.StreamBatches(ctx, f, &so)
+	ch, stop := sluice.StreamBatches(ctx, f, r.streamOptions())
 	return stream[V]{batches: ch, stop: stop}
 }
 

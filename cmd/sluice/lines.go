@@ -64,11 +64,10 @@ func runLines(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	opts := &scanner.Options{After: r.after, CloseOnCancel: true}
-	so := r.streamOptions()
 	var src stream[scanner.Token]
 	if file == "-" {
 		r.showProgress(0, false)
-		src.batches, src.stop = scanner.BatchesStream(ctx, interruptible(e.stdin), opts, &so)
+		src.batches, src.stop = scanner.BatchesStream(ctx, interruptible(e.stdin), opts, r.streamOptions())
 	} else {
 		// The progress of a file: its bytes.
 		var size int64
@@ -76,7 +75,7 @@ func runLines(ctx context.Context, e *env, args []string) error {
 			size = fi.Size()
 		}
 		r.showProgress(size, true)
-		src.batches, src.stop = scanner.FileBatchesStream(ctx, file, opts, &so)
+		src.batches, src.stop = scanner.FileBatchesStream(ctx, file, opts, r.streamOptions())
 	}
 	return drive(ctx, r, src, linesPrinter)
 }

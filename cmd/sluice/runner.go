@@ -85,8 +85,8 @@ func start(e *env, fs *flagSet, name, ident string) (*runner, error) {
 }
 
 // streamOptions are the options of the source's channel.
-func (r *runner) streamOptions() sluice.StreamOptions {
-	return sluice.StreamOptions{Name: r.name, Observer: r.observer}
+func (r *runner) streamOptions() *sluice.StreamOptions {
+	return &sluice.StreamOptions{Name: r.name, Observer: r.observer}
 }
 
 // wantsProgress reports whether the run shows a progress line: with

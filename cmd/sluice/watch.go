@@ -72,8 +72,7 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	// form adds the watches before it returns, so that no change made
 	// once sluice has started is missed.
 	var src stream[watch.Event]
-	so := r.streamOptions()
-	src.values, src.stop = watch.Stream(ctx, pos[0], &watch.Options{Debounce: o.debounce, Existing: o.existing}, &so)
+	src.values, src.stop = watch.Stream(ctx, pos[0], &watch.Options{Debounce: o.debounce, Existing: o.existing}, r.streamOptions())
 	return drive(ctx, r, src, watchPrinter)
 }
 
