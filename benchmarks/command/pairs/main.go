@@ -57,6 +57,8 @@
 //
 // where round 0 is a warm-up run, which is "sluice" (A) or "tool" (B), and
 // exit_status is 128+N for a process killed by signal N, as in the shell.
+//
+// It imports only the standard library.
 package main
 
 import (
