@@ -60,7 +60,10 @@ func rootSources() []namedSource {
 			StreamStall: func(ctx context.Context, k int) (<-chan int, func() error) {
 				return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[int, error] { return s.stall(ctx, k) }, o.opts)
 			},
-			Want: s.want(), Fail: s.fail, Stall: s.stall, Cursor: cursor, After: s.after,
+			StreamFail: func(ctx context.Context, k int, err error) (<-chan int, func() error) {
+				return sluice.Stream(ctx, s.fail(ctx, k, err), o.opts)
+			},
+			Want: s.want(), Fail: s.fail, Stall: s.stall, Cursor: cursor, After: s.after, BadCursors: badCursors,
 			Open: func() int { return int(s.open.Load()) },
 		}})
 	}
@@ -71,6 +74,9 @@ func rootSources() []namedSource {
 			Stream: func(ctx context.Context) (<-chan int, func() error) { return sluice.StreamFunc(ctx, s.all, nil) },
 			StreamStall: func(ctx context.Context, k int) (<-chan int, func() error) {
 				return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[int, error] { return s.stall(ctx, k) }, nil)
+			},
+			StreamFail: func(ctx context.Context, k int, err error) (<-chan int, func() error) {
+				return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[int, error] { return s.fail(ctx, k, err) }, nil)
 			},
 			Want: s.want(),
 			Open: func() int { return int(s.open.Load()) },
@@ -94,7 +100,8 @@ func rootSources() []namedSource {
 			After: func(ctx context.Context, c string) iter.Seq2[int, error] {
 				return fromStream(func(ctx context.Context) iter.Seq2[int, error] { return s.after(ctx, c) }, nil)(ctx)
 			},
-			Open: func() int { return int(s.open.Load()) },
+			BadCursors: badCursors,
+			Open:       func() int { return int(s.open.Load()) },
 		}})
 	}
 
@@ -105,6 +112,9 @@ func rootSources() []namedSource {
 			All: s.all,
 			Stream: func(ctx context.Context) (<-chan int, func() error) {
 				return sluice.Buffer(ctx, s.all(ctx), 5, nil)
+			},
+			StreamFail: func(ctx context.Context, k int, err error) (<-chan int, func() error) {
+				return sluice.Buffer(ctx, s.fail(ctx, k, err), 5, nil)
 			},
 			Want: s.want(),
 			Open: func() int { return int(s.open.Load()) },
@@ -138,15 +148,22 @@ func rootSources() []namedSource {
 					func(ctx context.Context) iter.Seq2[int, error] { return s.stall(ctx, k) },
 				}, nil)
 			},
+			StreamFail: func(ctx context.Context, k int, err error) (<-chan int, func() error) {
+				return sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{
+					func(ctx context.Context) iter.Seq2[int, error] { return part(ctx) },
+					func(ctx context.Context) iter.Seq2[int, error] { return s.fail(ctx, k, err) },
+				}, nil)
+			},
 			Unordered: true,
 			Want:      s.want(),
 			Fail: func(ctx context.Context, k int, err error) iter.Seq2[int, error] {
 				return one(ctx, s.fail(ctx, k, err))
 			},
-			Stall:  func(ctx context.Context, k int) iter.Seq2[int, error] { return one(ctx, s.stall(ctx, k)) },
-			Cursor: cursor,
-			After:  func(ctx context.Context, c string) iter.Seq2[int, error] { return one(ctx, s.after(ctx, c)) },
-			Open:   func() int { return int(s.open.Load()) },
+			Stall:      func(ctx context.Context, k int) iter.Seq2[int, error] { return one(ctx, s.stall(ctx, k)) },
+			Cursor:     cursor,
+			After:      func(ctx context.Context, c string) iter.Seq2[int, error] { return one(ctx, s.after(ctx, c)) },
+			BadCursors: badCursors,
+			Open:       func() int { return int(s.open.Load()) },
 		}})
 	}
 
@@ -171,6 +188,9 @@ func rootSources() []namedSource {
 			Stream: func(ctx context.Context) (<-chan int, func() error) {
 				return sluice.Bridge(ctx, parts(part(ctx, 0, 1, 2, 3, 4, 5), s.seq(ctx, 6, -1, nil, -1)), nil)
 			},
+			StreamFail: func(ctx context.Context, k int, err error) (<-chan int, func() error) {
+				return sluice.Bridge(ctx, parts(part(ctx), s.fail(ctx, k, err)), nil)
+			},
 			Want: s.want(),
 			Fail: func(ctx context.Context, k int, err error) iter.Seq2[int, error] {
 				return bridged(ctx, s.seq(ctx, 0, k, err, -1))
@@ -178,9 +198,10 @@ func rootSources() []namedSource {
 			Stall: func(ctx context.Context, k int) iter.Seq2[int, error] {
 				return bridged(ctx, part(ctx), s.stall(ctx, k))
 			},
-			Cursor: cursor,
-			After:  func(ctx context.Context, c string) iter.Seq2[int, error] { return bridged(ctx, s.after(ctx, c)) },
-			Open:   func() int { return int(s.open.Load()) },
+			Cursor:     cursor,
+			After:      func(ctx context.Context, c string) iter.Seq2[int, error] { return bridged(ctx, s.after(ctx, c)) },
+			BadCursors: badCursors,
+			Open:       func() int { return int(s.open.Load()) },
 		}})
 	}
 
@@ -190,14 +211,10 @@ func rootSources() []namedSource {
 		out = append(out, namedSource{"Tee/" + string(rune('0'+k)), conformance.Source[int]{
 			All: s.all,
 			Stream: func(ctx context.Context) (<-chan int, func() error) {
-				outs, stop := sluice.Tee(ctx, s.all(ctx), k, &sluice.StreamOptions{Buffer: 1})
-				for _, o := range outs[1:] {
-					go func() {
-						for range o {
-						}
-					}()
-				}
-				return outs[0], stop
+				return teeFirst(sluice.Tee(ctx, s.all(ctx), k, &sluice.StreamOptions{Buffer: 1}))
+			},
+			StreamFail: func(ctx context.Context, n int, err error) (<-chan int, func() error) {
+				return teeFirst(sluice.Tee(ctx, s.fail(ctx, n, err), k, &sluice.StreamOptions{Buffer: 1}))
 			},
 			Want: s.want(),
 			Open: func() int { return int(s.open.Load()) },
@@ -230,7 +247,8 @@ func rootSources() []namedSource {
 			After: func(ctx context.Context, c string) iter.Seq2[int, error] {
 				return unbatched(func(ctx context.Context) iter.Seq2[int, error] { return s.after(ctx, c) })(ctx)
 			},
-			Open: func() int { return int(s.open.Load()) },
+			BadCursors: badCursors,
+			Open:       func() int { return int(s.open.Load()) },
 		}})
 	}
 
@@ -244,10 +262,11 @@ func rootSources() []namedSource {
 			Fail: func(ctx context.Context, k int, err error) iter.Seq2[int, error] {
 				return rt(s.fail(ctx, k, err))
 			},
-			Stall:  func(ctx context.Context, k int) iter.Seq2[int, error] { return rt(s.stall(ctx, k)) },
-			Cursor: cursor,
-			After:  func(ctx context.Context, c string) iter.Seq2[int, error] { return rt(s.after(ctx, c)) },
-			Open:   func() int { return int(s.open.Load()) },
+			Stall:      func(ctx context.Context, k int) iter.Seq2[int, error] { return rt(s.stall(ctx, k)) },
+			Cursor:     cursor,
+			After:      func(ctx context.Context, c string) iter.Seq2[int, error] { return rt(s.after(ctx, c)) },
+			BadCursors: badCursors,
+			Open:       func() int { return int(s.open.Load()) },
 		}})
 	}
 
@@ -290,6 +309,22 @@ func rootSources() []namedSource {
 		}})
 	}
 	return out
+}
+
+// badCursors are cursors the test source ints refuses: After must end at
+// once with its error through every stage, not start again.
+var badCursors = []string{"x", "1.5", "v1:3"}
+
+// teeFirst returns the first output of a Tee, with the others drained by
+// goroutines of their own, as a stream the suite can check.
+func teeFirst(outs []<-chan int, stop func() error) (<-chan int, func() error) {
+	for _, o := range outs[1:] {
+		go func() {
+			for range o {
+			}
+		}()
+	}
+	return outs[0], stop
 }
 
 func TestConformance(t *testing.T) {
