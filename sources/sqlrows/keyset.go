@@ -61,7 +61,8 @@ type KeysetOptions struct {
 	// (found when Keyset is called), or one holding a value its key
 	// column does not take (found by the first page's query, before any
 	// row, where the server names the parameter, as PostgreSQL 13 and
-	// later do).
+	// later do in English; a server older, or whose lc_messages is
+	// another language, reports it as the first page's *QueryError).
 	After string
 }
 
