@@ -41,8 +41,10 @@ type watcher struct {
 
 	// untyped holds, in order, the paths whose Create was reported before
 	// the watcher learned whether they are directories (see handle): any
-	// of them that is one is watched and listed by resolve. dirSize holds
-	// the number of entries each parent had when resolve last read it.
+	// of them that is one is watched and listed by resolve. dirSize
+	// estimates the entries of each watched directory (its listing's or
+	// last read's count, plus the Creates since), to tell resolve whether
+	// reading it is cheaper than a Lstat of each new name.
 	untyped   []string
 	dirSize   map[string]int
 	direntBuf []byte // readDirs's buffer
