@@ -393,6 +393,92 @@ func benchBurst(b *testing.B, probe bool) {
 	}
 }
 
+// BenchmarkBacklogCPU measures the CPU cost of an event with nothing else
+// running: each implementation of BenchmarkBurstLatency watches its own
+// tree of the same shape while a burst of burstFiles file creations is
+// written and its consumer waits; then the consumer takes the whole
+// burst from the kernel's queue (16384 events by default, more than a
+// burst). ns/op is the time to take it, cpu-ns/10kev the CPU time of the
+// process meanwhile per 10,000 events: the cost of reading, watching,
+// delivering and consuming, without the writer or the timers of a live
+// burst competing for the cores (issue 13). A Rescan fails the benchmark.
+func BenchmarkBacklogCPU(b *testing.B) {
+	for _, im := range burstImpls() {
+		if im.name != "fsnotify" && im.name != "watch.Stream" {
+			continue // All is lazy, Debounce waits: neither fits a gated consumer
+		}
+		b.Run("impl="+im.name, func(b *testing.B) {
+			root := b.TempDir()
+			dirs := []string{root}
+			var leaves []string
+			for i := range 10 {
+				for j := range 10 {
+					s := filepath.Join(root, fmt.Sprintf("d%02d", i), fmt.Sprintf("s%02d", j))
+					if err := os.MkdirAll(s, 0o755); err != nil {
+						b.Fatal(err)
+					}
+					dirs = append(dirs, filepath.Dir(s), s)
+					leaves = append(leaves, s)
+				}
+			}
+			dirs = slices.Compact(dirs)
+			next, ready, stop := im.open(b, root, dirs)
+			gate := make(chan struct{})
+			took := make(chan error)
+			quit := make(chan struct{})
+			go func() {
+				for {
+					select {
+					case <-gate:
+					case <-quit:
+						return
+					}
+					var err error
+					for n := 0; n < burstFiles; {
+						_, create, _, overflow, ok := next()
+						switch {
+						case !ok:
+							err = errors.New("the watch ended")
+						case overflow:
+							err = errors.New("the kernel's queue overflowed")
+						case create:
+							n++
+							continue
+						default:
+							continue
+						}
+						break
+					}
+					took <- err
+				}
+			}()
+			defer func() { close(quit); stop() }()
+			<-ready
+			var cpu time.Duration
+			round := 0
+			for b.Loop() {
+				b.StopTimer()
+				for i := range burstFiles {
+					f, err := os.Create(filepath.Join(leaves[i%len(leaves)], fmt.Sprintf("b%d-%d", round, i)))
+					if err != nil {
+						b.Fatal(err)
+					}
+					f.Close()
+				}
+				round++
+				before := cpuTime(syscall.RUSAGE_SELF)
+				b.StartTimer()
+				gate <- struct{}{}
+				if err := <-took; err != nil {
+					b.Fatal(err)
+				}
+				cpu += cpuTime(syscall.RUSAGE_SELF) - before
+			}
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/10kev")
+		})
+	}
+}
+
 // cpuTime returns the user+sys CPU time of the process or thread (who).
 func cpuTime(who int) time.Duration {
 	var ru syscall.Rusage

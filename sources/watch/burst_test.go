@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -128,7 +130,7 @@ func TestOverflow(t *testing.T) {
 	defer cancel()
 	events, stop := watch.Stream(ctx, root, nil, &sluice.StreamOptions{Buffer: 1})
 	defer stop()
-	for i := range max + 1000 {
+	for i := range max + watch.Held + 1000 {
 		if err := os.WriteFile(filepath.Join(root, fmt.Sprint(i)), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +166,7 @@ func TestAutoRescan(t *testing.T) {
 	// Nested directories too: a directory whose Create is lost must be
 	// watched and listed by the walk.
 	paths := burst(t, root, 10, 10)
-	for i := range max + 1000 {
+	for i := range max + watch.Held + 1000 {
 		p := filepath.Join(root, fmt.Sprint(i))
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
 			t.Fatal(err)
@@ -221,4 +223,58 @@ func TestAutoRescan(t *testing.T) {
 		}
 	}
 	t.Logf("%d paths reported by the Rescan, %d more than once", len(seen), dups)
+}
+
+// TestBacklogNewDirs creates, in one directory and while the consumer
+// reads nothing, directories with files in them and files beside them:
+// the watcher then handles their Creates together and learns which are
+// directories from one read of their parent, not from a Lstat each (issue
+// 13). Every directory must be watched and listed: each file in one is
+// reported, and so is a file created in each after the burst.
+func TestBacklogNewDirs(t *testing.T) {
+	const n = 200
+	root := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	events, stop := watch.Stream(ctx, root, nil, nil)
+	defer stop()
+	want := map[string]bool{}
+	write := func(p string) {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want[p] = true
+	}
+	var dirs []string
+	for i := range n {
+		d := filepath.Join(root, fmt.Sprintf("d%03d", i))
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		want[d] = true
+		dirs = append(dirs, d)
+		write(filepath.Join(root, fmt.Sprintf("f%03d", i)))
+		write(filepath.Join(d, "a"))
+		write(filepath.Join(d, "b"))
+	}
+	// The deadline is a watchdog: a path never reported would hang.
+	take := func(what string) {
+		for e := range events {
+			if e.Op == watch.Rescan {
+				t.Fatalf("%v (%v): a Rescan, for a burst within the kernel's queue", e, e.Reason)
+			}
+			if e.Op.Has(watch.Create) {
+				delete(want, e.Path)
+				if len(want) == 0 {
+					return
+				}
+			}
+		}
+		t.Fatalf("%d paths %s not reported, %v among them: %v", len(want), what, slices.Collect(maps.Keys(want))[:1], stop())
+	}
+	take("of the burst")
+	for _, d := range dirs {
+		write(filepath.Join(d, "late"))
+	}
+	take("created after the burst")
 }

@@ -36,12 +36,16 @@
 // Every directory under root is watched, except those named in
 // Options.SkipDirs (.git and node_modules by default) and those for which
 // Options.Filter answers fs.SkipDir, with everything below them. A
-// directory created later is watched as soon as its Create is handled,
-// and then listed: what was created in it before its watch was in place
-// is reported as Create too. A file created between the watch and the
-// listing is reported once (the listing's Create stands for both), unless
-// the path then holds a different file. Symbolic links are reported, not
-// followed.
+// directory created later is watched as soon as the watcher knows it is
+// one, and then listed: what was created in it before its watch was in
+// place is reported as Create too, after the directory's own Create.
+// Without Filter (nor AutoRescan), a Create is reported before the
+// watcher learns whether it is a directory's, and the Creates handled
+// together during a burst are typed together: one read of a parent
+// holding many of them, not a Lstat each. A file created between the
+// watch and the listing is reported once (the listing's Create stands for
+// both), unless the path then holds a different file. Symbolic links are
+// reported, not followed.
 //
 // # Rescan
 //

@@ -39,6 +39,16 @@ type watcher struct {
 	// overflow lost.
 	known snapshot
 
+	// untyped holds, in order, the paths whose Create was reported before
+	// the watcher learned whether they are directories (see handle): any
+	// of them that is one is watched and listed by resolve. dirSize
+	// estimates the entries of each watched directory (its listing's or
+	// last read's count, plus the Creates since), to tell resolve whether
+	// reading it is cheaper than a Lstat of each new name.
+	untyped   []string
+	dirSize   map[string]int
+	direntBuf []byte // readDirs's buffer
+
 	closed bool
 }
 
@@ -68,7 +78,10 @@ func open(root string, opts *Options) (runner, error) {
 
 // openNotify watches every directory under root.
 func openNotify(root string, opts *Options) (*watcher, error) {
-	fw, err := fsnotify.NewWatcher()
+	// Buffered, so that fsnotify's reader hands over what one read of the
+	// kernel's queue returned without waiting for each event to be taken,
+	// and so that next can tell whether more events are waiting.
+	fw, err := fsnotify.NewBufferedWatcher(eventBuffer)
 	if err != nil {
 		if errors.Is(err, syscall.EMFILE) {
 			return nil, fmt.Errorf("watch: inotify instance limit reached; raise it with sysctl fs.inotify.max_user_instances: %w", err)
@@ -82,6 +95,7 @@ func openNotify(root string, opts *Options) (*watcher, error) {
 		setup:   true,
 		watched: map[string]bool{},
 		listed:  map[string]map[string]os.FileInfo{},
+		dirSize: map[string]int{},
 	}
 	if err := w.addTree(root, opts.existing()); err != nil {
 		w.close()
@@ -125,6 +139,7 @@ func (w *watcher) addTree(dir string, list bool) error {
 	}
 	w.watched[dir] = true
 	ents, err := os.ReadDir(dir)
+	w.dirSize[dir] = len(ents)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		w.rescan(dir, fmt.Errorf("watch: listing %s: %w", dir, err))
 	}
@@ -197,7 +212,11 @@ func (w *watcher) handle(ev fsnotify.Event) error {
 		w.forget(p)
 		isDir = false // gone: nothing left to leave out
 	}
-	if op.Has(Create) {
+	if op.Has(Create) && w.canDefer(p, dir, name) {
+		// Reported now, typed later: see resolve.
+		w.untyped = append(w.untyped, p)
+		w.dirSize[dir]++
+	} else if op.Has(Create) {
 		fi, err := os.Lstat(p)
 		dup := false
 		if old, ok := w.listed[dir][name]; ok {
@@ -233,6 +252,87 @@ func (w *watcher) handle(ev fsnotify.Event) error {
 	}
 	return nil
 }
+
+// canDefer reports whether the Create of p, not yet known to be a
+// directory, can be reported before it is known (issue 13: a Lstat per
+// Create was most of the watcher's cost during a burst). It can when the
+// answer changes nothing about the event: no Filter to ask about a
+// directory (its fs.SkipDir would leave it out), a name not in SkipDirs,
+// no known state to update (AutoRescan), no listing's Create to compare
+// it with (os.SameFile needs the Lstat), and no watch on p already.
+func (w *watcher) canDefer(p, dir, name string) bool {
+	return w.known == nil && (w.opts == nil || w.opts.Filter == nil) &&
+		p != w.root && !w.watched[p] && !w.opts.skipDir(name) &&
+		w.listed[dir][name] == nil
+}
+
+// resolve learns which of the untyped paths are directories, and watches
+// and lists each of them as handle does a directory's Create: no gap,
+// since what was created in one before its watch was placed is listed. A
+// parent holding several of them is read once, its entries' types taken
+// from the listing (d_type on Linux), instead of a Lstat for each: one
+// read of a directory per burst, not one system call per Create. A path
+// gone, now a file, or whose parent is no longer watched (removed or
+// renamed: its Remove is handled, and a directory created in its place
+// is listed whole) is left alone; one watched already (by an overflow's
+// walk) too.
+func (w *watcher) resolve() error {
+	paths := w.untyped
+	w.untyped = nil
+	var count map[string]int // by parent, when one may be worth reading
+	if len(paths)*readRatio >= readFixed {
+		count = map[string]int{}
+		for _, p := range paths {
+			count[filepath.Dir(p)]++
+		}
+	}
+	var dirs map[string]map[string]bool // by parent: the names of its directories
+	for _, p := range paths {
+		dir, name := filepath.Dir(p), filepath.Base(p)
+		if !w.watched[dir] || w.watched[p] {
+			continue
+		}
+		isDir, known := false, false
+		if n := count[dir]; n*readRatio >= w.dirSize[dir]+readFixed {
+			names, ok := dirs[dir]
+			if !ok {
+				names = w.readDirs(dir)
+				if dirs == nil {
+					dirs = map[string]map[string]bool{}
+				}
+				dirs[dir] = names
+			}
+			if names != nil {
+				isDir, known = names[name]
+				known = !known || isDir // false: a DT_UNKNOWN to Lstat
+			}
+		}
+		if !known {
+			fi, err := os.Lstat(p)
+			isDir = err == nil && fi.IsDir()
+		}
+		if isDir {
+			if err := w.addTree(p, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+const (
+	// eventBuffer is the size of fsnotify's Events channel.
+	eventBuffer = 2048
+	// maxUntyped bounds the Creates reported before they are typed while
+	// events keep coming: a burst longer than this is typed in parts.
+	maxUntyped = 4096
+	// A parent is read, rather than its n new entries Lstat'ed, when
+	// n*readRatio >= its entries + readFixed: in BENCHMARKS.md's
+	// measurement, reading a directory costs about readFixed/readRatio
+	// Lstats, plus 1/readRatio of one per entry.
+	readRatio = 24
+	readFixed = 50
+)
 
 // leaveOut drops the watches of p, a directory Filter left out, and what
 // is known below it.
@@ -277,6 +377,7 @@ func (w *watcher) forget(p string) {
 		if d == p || strings.HasPrefix(d, prefix) {
 			delete(w.watched, d)
 			delete(w.listed, d)
+			delete(w.dirSize, d)
 			_ = w.fs.Remove(d) // already gone with a removed directory
 		}
 	}
@@ -311,6 +412,7 @@ func (w *watcher) overflow() {
 		}
 		return nil
 	})
+	w.untyped = nil // the walk watched every directory among them
 	w.rescan(w.root, overflowError())
 }
 
@@ -372,26 +474,55 @@ func (w *watcher) run(ctx context.Context, yield func(Event, error) bool) {
 	w.serve(ctx, w, yield)
 }
 
-// next handles what fsnotify reports next (see source).
+// next handles what fsnotify reports next (see source): the events
+// waiting in its buffer, up to eventBuffer, so that they are reported
+// together. Between events, when none is waiting (or too many Creates
+// wait for their type), it types the Creates reported untyped (resolve).
 func (w *watcher) next(done <-chan struct{}, due <-chan time.Time) error {
+	if len(w.untyped) > 0 && (len(w.fs.Events) == 0 || len(w.untyped) >= maxUntyped) {
+		return w.resolve()
+	}
 	select {
 	case <-done:
 	case ev, ok := <-w.fs.Events:
 		if !ok {
 			return errors.New("watch: fsnotify closed its event channel")
 		}
-		return w.handle(ev)
+		if err := w.handle(ev); err != nil {
+			return err
+		}
+		return w.handleWaiting(eventBuffer - 1)
 	case err, ok := <-w.fs.Errors:
 		switch {
 		case !ok:
 			return errors.New("watch: fsnotify closed its error channel")
 		case errors.Is(err, fsnotify.ErrEventOverflow):
+			// The events read before the overflow come first: the
+			// buffer may still hold some.
+			if err := w.handleWaiting(cap(w.fs.Events)); err != nil {
+				return err
+			}
 			w.overflow()
 		default:
 			return fmt.Errorf("watch: %w", err)
 		}
 	case <-due:
 		w.expire()
+	}
+	return nil
+}
+
+// handleWaiting handles up to max events already in fsnotify's buffer,
+// without waiting for more.
+func (w *watcher) handleWaiting(max int) error {
+	for range min(max, len(w.fs.Events)) {
+		ev, ok := <-w.fs.Events
+		if !ok {
+			return errors.New("watch: fsnotify closed its event channel")
+		}
+		if err := w.handle(ev); err != nil {
+			return err
+		}
 	}
 	return nil
 }
