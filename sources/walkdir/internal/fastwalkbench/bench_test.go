@@ -45,12 +45,21 @@ func genTree(b *testing.B) string {
 	return dir
 }
 
+// usr is /usr, a real system tree (about 150 000 entries on a Debian
+// image), skipped where there is none.
+func usr(b *testing.B) string {
+	if _, err := os.Stat("/usr"); err != nil {
+		b.Skip(err)
+	}
+	return "/usr"
+}
+
 func BenchmarkWalk(b *testing.B) {
 	ctx := context.Background()
 	for _, tree := range []struct {
 		name string
 		root func(*testing.B) string
-	}{{"goroot", goroot}, {"gen100k", genTree}} {
+	}{{"goroot", goroot}, {"gen100k", genTree}, {"usr", usr}} {
 		b.Run("tree="+tree.name, func(b *testing.B) {
 			root := tree.root(b)
 			impls := []struct {
