@@ -79,23 +79,31 @@ func (p *prefetcher) worker(w *walker) {
 		if p.quit {
 			return
 		}
-		fut := heap.Pop(&p.queue).(*future)
-		p.inflight++
-		p.mu.Unlock()
-		lst := w.readDir(fut.node)
-		var kids []*future
-		expanded := p.expand && lst.err == nil
-		if expanded {
-			i, resume, rest := start(lst.ents, fut.after)
-			kids = w.kids(fut.node, fut.key, lst.ents, i, resume, rest)
-		}
-		p.mu.Lock()
-		fut.lst, fut.ready = lst, true
-		fut.expanded, fut.kids = expanded, kids
-		p.pushLocked(kids)
-		if p.waiting == fut {
-			p.walk.Signal()
-		}
+		p.take(w)
+	}
+}
+
+// take reads the directory on top of the queue, which it pops, and
+// publishes its listing and, unless a Filter must see them first, its
+// subdirectories. It is called, and returns, with p.mu held; it releases
+// it while it reads.
+func (p *prefetcher) take(w *walker) {
+	fut := heap.Pop(&p.queue).(*future)
+	p.inflight++
+	p.mu.Unlock()
+	lst := w.readDir(fut.node)
+	var kids []*future
+	expanded := p.expand && lst.err == nil
+	if expanded {
+		i, resume, rest := start(lst.ents, fut.after)
+		kids = w.kids(fut.node, fut.key, lst.ents, i, resume, rest)
+	}
+	p.mu.Lock()
+	fut.lst, fut.ready = lst, true
+	fut.expanded, fut.kids = expanded, kids
+	p.pushLocked(kids)
+	if p.waiting == fut {
+		p.walk.Signal()
 	}
 }
 
@@ -164,8 +172,13 @@ func (p *prefetcher) wakeLocked() {
 }
 
 // wait returns the listing of fut: it reads the directory itself if no
-// worker has started to, rather than wait for one. A read in a worker is
-// not interrupted: the walk checks its context again once it returns.
+// worker has started to, rather than wait for one. While a worker reads
+// it, the walk reads the next directory in the queue, as a worker would,
+// and sleeps only when there is none: on a tree of small directories the
+// walk catches up with the workers at almost every directory, and
+// sleeping there cost two goroutine switches a directory (issue 13). A
+// read is not interrupted: the walk checks its context again once it
+// returns.
 func (p *prefetcher) wait(w *walker, fut *future) listing {
 	p.mu.Lock()
 	if fut.pos >= 0 {
@@ -174,6 +187,10 @@ func (p *prefetcher) wait(w *walker, fut *future) listing {
 		return w.readDir(fut.node)
 	}
 	for !fut.ready {
+		if len(p.queue) > 0 && p.inflight < p.window {
+			p.take(w)
+			continue
+		}
 		p.waiting = fut
 		p.walk.Wait()
 	}

@@ -176,16 +176,10 @@ func (w *walker) readDir(n *dirNode) listing {
 		}
 		n.info = info
 	}
-	// os.ReadDir, whose sort calls Name through an interface twice a
+	// os.ReadDir's sort calls Name through an interface twice a
 	// comparison: the paths sort as the names do, since they share the
 	// directory's prefix, and compare without a call.
-	f, err := openDir(n.path)
-	if err != nil {
-		return listing{err: err}
-	}
-	ds, err := f.ReadDir(-1)
-	f.Close()
-	ents := w.entries(n, ds)
+	ents, err := w.readOS(n)
 	slices.SortFunc(ents, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	if w.follow {
 		w.resolve(n, ents)
