@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"syscall"
@@ -12,15 +13,17 @@ import (
 )
 
 // readOS reads the directory n of the operating system and returns its
-// entries, in the order the system lists them: what os.ReadDir reads,
-// without what it costs a parallel walk (issue 13). os.Open registers a
-// directory with the runtime's poller in four system calls beside the
-// open; each os.DirEntry is an allocation beside its name, and its path
-// another. Here a directory costs an open, its getdents and a close, and
-// an entry one allocation, its path, of which its name is the tail. As
-// os.ReadDir does, it skips "." and "..", asks lstat for the type of an
-// entry the system did not type, drops an entry that vanished since, and
-// returns the entries read before an error with it.
+// entries sorted by name: what os.ReadDir reads, without what it costs a
+// parallel walk (issue 13). os.Open registers a directory with the
+// runtime's poller in four system calls beside the open; each
+// os.DirEntry is an allocation beside its name, and its path another;
+// and sorting them calls Name through an interface twice a comparison.
+// Here a directory costs an open, its getdents and a close; an entry one
+// allocation, its path, of which its name is the tail; and the sort
+// compares plain strings. As os.ReadDir does, it skips "." and "..", asks
+// lstat for the type of an entry the system did not type, drops an entry
+// that vanished since, and returns the entries read before an error with
+// it.
 func (w *walk) readOS(n *dirNode) ([]Entry, error) {
 	fd, err := openFD(n.path)
 	if err != nil {
@@ -31,16 +34,21 @@ func (w *walk) readOS(n *dirNode) ([]Entry, error) {
 	defer direntBufs.Put(bp)
 	buf := *bp
 	prefix, plain := w.prefix(n)
-	var des []dirent
+	// Each key is the entry's path, a NUL (which no name holds, so that
+	// the keys sort as the names do) and its d_type: one allocation that
+	// sorts as a plain string and becomes the Path.
+	var keys []string
+	var rerr error
 	for {
 		nb, err := readDirent(fd, buf)
 		if err != nil {
-			return w.osEntries(n, des), &fs.PathError{Op: "readdirent", Path: n.path, Err: err}
+			rerr = &fs.PathError{Op: "readdirent", Path: n.path, Err: err}
+			break
 		}
 		if nb <= 0 {
 			break
 		}
-		des = slices.Grow(des, records(buf[:nb]))
+		keys = slices.Grow(keys, records(buf[:nb]))
 		for rec := buf[:nb]; len(rec) > 0; {
 			if len(rec) < direntName {
 				break
@@ -49,7 +57,7 @@ func (w *walk) readOS(n *dirNode) ([]Entry, error) {
 			if reclen < direntName || reclen > len(rec) {
 				break
 			}
-			name, typ := rec[direntName:reclen], rec[direntType]
+			name, tail := rec[direntName:reclen], [2]byte{0, rec[direntType]}
 			rec = rec[reclen:]
 			for i, c := range name {
 				if c == 0 {
@@ -62,32 +70,54 @@ func (w *walk) readOS(n *dirNode) ([]Entry, error) {
 			}
 			// The kernel lists no name that is empty or holds a '/', and
 			// "." and ".." are gone: a name is plain.
-			d := dirent{typ: direntMode(typ)}
 			if plain {
-				d.path = prefix + string(name)
-				d.name = d.path[len(prefix):]
+				keys = append(keys, prefix+string(name)+string(tail[:]))
 			} else {
-				d.name = string(name)
-				d.path = w.join(n, d.name)
+				keys = append(keys, w.join(n, string(name))+string(tail[:]))
 			}
-			if d.typ == unknownMode {
-				info, err := os.Lstat(d.path)
-				if errors.Is(err, fs.ErrNotExist) {
-					continue // gone since it was listed
-				}
-				if err != nil {
-					return w.osEntries(n, des), err
-				}
-				d.typ = info.Mode().Type()
-			}
-			des = append(des, d)
 		}
 	}
-	return w.osEntries(n, des), nil
+	slices.Sort(keys)
+	ents, err := w.osEntries(n, keys, len(prefix), plain)
+	if rerr != nil {
+		err = rerr
+	}
+	return ents, err
+}
+
+// osEntries returns the entries of the directory n from their sorted
+// keys, as readOS makes them, and the error of an lstat that failed.
+func (w *walk) osEntries(n *dirNode, keys []string, prefix int, plain bool) ([]Entry, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	des := make([]dirent, len(keys))
+	ents := make([]Entry, 0, len(keys))
+	for i, k := range keys {
+		d := &des[i]
+		d.path, d.typ = k[:len(k)-2], direntMode(k[len(k)-1])
+		if plain {
+			d.name = d.path[prefix:]
+		} else {
+			d.name = filepath.Base(d.path)
+		}
+		if d.typ == unknownMode {
+			info, err := os.Lstat(d.path)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // gone since it was listed
+			}
+			if err != nil {
+				return ents, err
+			}
+			d.typ = info.Mode().Type()
+		}
+		ents = append(ents, Entry{Path: d.path, DirEntry: d, Depth: n.depth + 1})
+	}
+	return ents, nil
 }
 
 // records returns how many records getdents put in buf: growing the
-// entries once per read, not by doubling, saved a tenth of a walk's time.
+// keys once per read, not by doubling, saved a tenth of a walk's time.
 func records(buf []byte) int {
 	n := 0
 	for len(buf) >= direntName {
@@ -99,18 +129,6 @@ func records(buf []byte) int {
 		n++
 	}
 	return n
-}
-
-// osEntries returns the entries of the directory n listed as des.
-func (w *walk) osEntries(n *dirNode, des []dirent) []Entry {
-	if len(des) == 0 {
-		return nil
-	}
-	ents := make([]Entry, len(des))
-	for i := range des {
-		ents[i] = Entry{Path: des[i].path, DirEntry: &des[i], Depth: n.depth + 1}
-	}
-	return ents
 }
 
 // The layout of a linux_dirent64, as getdents64 fills the buffer.

@@ -2,10 +2,16 @@
 
 package walkdir
 
-import "os"
+import (
+	"os"
+	"slices"
+	"strings"
+)
 
 // readOS reads the directory n of the operating system and returns its
-// entries, in the order the system lists them.
+// entries sorted by name. os.ReadDir's sort calls Name through an
+// interface twice a comparison: the paths sort as the names do, since
+// they share the directory's prefix, and compare without a call.
 func (w *walk) readOS(n *dirNode) ([]Entry, error) {
 	f, err := os.Open(n.path)
 	if err != nil {
@@ -13,5 +19,7 @@ func (w *walk) readOS(n *dirNode) ([]Entry, error) {
 	}
 	ds, err := f.ReadDir(-1)
 	f.Close()
-	return w.entries(n, ds), err
+	ents := w.entries(n, ds)
+	slices.SortFunc(ents, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	return ents, err
 }

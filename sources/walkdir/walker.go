@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/sluice-go/sluice"
@@ -176,11 +175,7 @@ func (w *walker) readDir(n *dirNode) listing {
 		}
 		n.info = info
 	}
-	// os.ReadDir's sort calls Name through an interface twice a
-	// comparison: the paths sort as the names do, since they share the
-	// directory's prefix, and compare without a call.
 	ents, err := w.readOS(n)
-	slices.SortFunc(ents, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	if w.follow {
 		w.resolve(n, ents)
 	}
