@@ -117,6 +117,7 @@ func BenchmarkWalk(b *testing.B) {
 			for _, impl := range impls {
 				b.Run("impl="+impl.name, func(b *testing.B) {
 					var n int64
+					cpu0, cpuOK := cpuTime()
 					for b.Loop() {
 						k, err := impl.walk()
 						if err != nil {
@@ -125,6 +126,9 @@ func BenchmarkWalk(b *testing.B) {
 						n += k
 					}
 					b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "entries/s")
+					if cpu1, ok := cpuTime(); ok && cpuOK {
+						b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+					}
 				})
 			}
 		})
