@@ -67,12 +67,25 @@
 //
 // With Options.Workers above 1, that many goroutines read directories
 // (and, with FollowSymlinks, stat symbolic links) ahead of the walk,
-// nearest first in walk order, while the walk yields entries in exactly
-// the order of a sequential walk. At most 8 directories per worker are
-// being read or waiting to be walked at any time, so memory stays flat
-// however large the tree: it holds the listings of the directories on
-// the current path and of those read ahead. Filter and OnError are
-// always called from the walking goroutine, never concurrently. The
+// nearest first in walk order, and build their entries, sorted, so that
+// the walk hands over whole directories; entries are still yielded in
+// exactly the order of a sequential walk. Without a Filter, a worker
+// queues the subdirectories of what it read itself; with one, the walk
+// queues those the Filter kept, so that a directory left out is never
+// read. When the directory the walk needs next is being read, the walk
+// reads the next queued one rather than sleep.
+//
+// Memory stays flat however large the tree: at most 8 directories per
+// worker are read and waiting to be walked at any time, and the walk
+// holds besides only the listings of the directories on its current path
+// and a small record for each subdirectory queued and not yet read (no
+// more than the subdirectories in the listings held). Filter and OnError
+// are always called from the walking goroutine, never concurrently. The
 // workers start when the walk is ranged and have all exited when it
 // ends, however it ends.
+//
+// On Linux, Dir and DirStream list a directory with the getdents system
+// call themselves rather than through os.ReadDir (which registers each
+// directory with the runtime's poller); an Entry's DirEntry describes the
+// entry as os.ReadDir's would, and its Info is os.Lstat of its path.
 package walkdir

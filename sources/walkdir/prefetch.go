@@ -6,57 +6,105 @@ import (
 	"sync"
 )
 
-// A future is a directory being read, or read, ahead of the walk.
+// A future is a directory to be read, being read, or read ahead of the
+// walk.
 type future struct {
-	node *dirNode
-	key  []int32 // indexes of the names from root: the walk order
-	pos  int     // in the queue; -1 once a worker or the walk took it
-	lst  listing
-	done chan struct{} // closed when lst is set
+	node  *dirNode
+	key   []int32  // indexes of the names from root: the walk order
+	after []string // with After: the names below node on the cursor's path
+	pos   int      // in the queue; -1 once a worker or the walk took it
+
+	// Set by the worker that read it, under the prefetcher's lock.
+	ready    bool
+	lst      listing
+	expanded bool      // kids are scheduled: the walk need not
+	kids     []*future // the subdirectories the walk reads, in order
 }
 
+// index returns the place of fut's directory among its parent's entries.
+func (fut *future) index() int { return int(fut.key[len(fut.key)-1]) }
+
 // A prefetcher reads directories ahead of the walk on a fixed number of
-// goroutines. The walking goroutine alone schedules reads, and never
-// more than window of them may be unconsumed at once: that, not the size
-// of the tree, bounds the listings held in memory. The workers take the
-// scheduled directory that comes first in walk order, so that the one
-// the walk needs next is never stuck behind reads it needs later.
+// goroutines, and builds their entries. Without a Filter, a worker that
+// has read a directory schedules its subdirectories itself, so that the
+// workers run ahead of the walk without waiting for it (issue 13: when
+// the walk scheduled every read, the workers were asleep when it needed
+// the next directory, and it read most of them itself). With a Filter,
+// which only the walking goroutine may call, the walk schedules the
+// subdirectories of a directory once it has filtered it, so that no
+// directory the Filter leaves out is read.
+//
+// At most window directories read by the workers may wait for the walk at
+// once: that, not the size of the tree, bounds the listings held in
+// memory. The workers take the scheduled directory that comes first in
+// walk order, so that the one the walk needs next is never stuck behind
+// reads it needs later, and the walk reads a directory itself when no
+// worker has started it.
 type prefetcher struct {
 	mu       sync.Mutex
-	cond     sync.Cond
+	work     sync.Cond // the workers wait for work, or for room
+	walk     sync.Cond // the walk waits for a read
+	waiting  *future   // what the walk waits for, or nil
 	queue    queue
 	quit     bool
-	wg       sync.WaitGroup
-	inflight int // scheduled and not yet consumed by the walk
+	idle     int // workers waiting on work and not yet woken
+	inflight int // taken by a worker and not yet consumed by the walk
 	window   int
+	expand   bool // the workers schedule subdirectories
+	wg       sync.WaitGroup
 }
 
 // startPrefetch starts the workers of w. The caller must call stop.
 func (w *walker) startPrefetch() *prefetcher {
 	n := w.opts.Workers
-	p := &prefetcher{window: n * readAhead}
-	p.cond.L = &p.mu
+	p := &prefetcher{window: n * readAhead, expand: w.opts.Filter == nil}
+	p.work.L = &p.mu
+	p.walk.L = &p.mu
 	p.wg.Add(n)
 	for range n {
-		go func() {
-			defer p.wg.Done()
-			for {
-				p.mu.Lock()
-				for len(p.queue) == 0 && !p.quit {
-					p.cond.Wait()
-				}
-				if p.quit {
-					p.mu.Unlock()
-					return
-				}
-				fut := heap.Pop(&p.queue).(*future)
-				p.mu.Unlock()
-				fut.lst = w.readDir(fut.node)
-				close(fut.done)
-			}
-		}()
+		go p.worker(w)
 	}
 	return p
+}
+
+func (p *prefetcher) worker(w *walker) {
+	defer p.wg.Done()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		for !p.quit && (len(p.queue) == 0 || p.inflight >= p.window) {
+			p.idle++
+			p.work.Wait()
+		}
+		if p.quit {
+			return
+		}
+		p.take(w)
+	}
+}
+
+// take reads the directory on top of the queue, which it pops, and
+// publishes its listing and, unless a Filter must see them first, its
+// subdirectories. It is called, and returns, with p.mu held; it releases
+// it while it reads.
+func (p *prefetcher) take(w *walker) {
+	fut := heap.Pop(&p.queue).(*future)
+	p.inflight++
+	p.mu.Unlock()
+	lst := w.readDir(fut.node)
+	var kids []*future
+	expanded := p.expand && lst.err == nil
+	if expanded {
+		i, resume, rest := start(lst.ents, fut.after)
+		kids = w.kids(fut.node, fut.key, lst.ents, i, resume, rest)
+	}
+	p.mu.Lock()
+	fut.lst, fut.ready = lst, true
+	fut.expanded, fut.kids = expanded, kids
+	p.pushLocked(kids)
+	if p.waiting == fut {
+		p.walk.Signal()
+	}
 }
 
 // stop ends the workers and waits for them: a worker inside a read
@@ -64,67 +112,99 @@ func (w *walker) startPrefetch() *prefetcher {
 func (p *prefetcher) stop() {
 	p.mu.Lock()
 	p.quit = true
-	p.cond.Broadcast()
+	p.idle = 0
+	p.work.Broadcast()
 	p.mu.Unlock()
 	p.wg.Wait()
 }
 
-// fill schedules reads of the directories that come next in the walk
-// until window reads are outstanding: the remaining subdirectories of
-// the innermost directory, then those of its parent, and so on.
-func (p *prefetcher) fill(w *walker, stack []frame) {
-	if p.inflight >= p.window {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	added := 0
-	for k := len(stack) - 1; k >= 0 && p.inflight < p.window; k-- {
-		f := &stack[k]
-		f.next = max(f.next, f.i)
-		for ; f.next < len(f.ents) && p.inflight < p.window; f.next++ {
-			d := f.ents[f.next]
-			depth := f.node.depth + 1
-			if !d.IsDir() || !w.descends(depth) {
-				continue
-			}
-			if f.futs == nil {
-				f.futs = make([]*future, len(f.ents))
-			}
-			fut := &future{
-				node: &dirNode{path: w.join(f.node, d.Name()), depth: depth, parent: f.node},
-				key:  append(slices.Clip(f.key), int32(f.next)),
-				done: make(chan struct{}),
-			}
-			f.futs[f.next] = fut
-			p.inflight++
-			heap.Push(&p.queue, fut)
-			added++
+// kids returns the futures of the subdirectories among ents[i:] that the
+// walk reads, ents being the entries of n. The one at index resume, if
+// any, is on the path to the cursor, with the names rest below it.
+func (w *walker) kids(n *dirNode, key []int32, ents []Entry, i, resume int, rest []string) []*future {
+	var kids []*future
+	key = slices.Clip(key)
+	for j := i; j < len(ents); j++ {
+		e := &ents[j]
+		if !e.IsDir() || !w.descends(e.Depth) {
+			continue
 		}
+		fut := &future{
+			node: &dirNode{path: e.Path, depth: e.Depth, parent: n},
+			key:  append(key, int32(j)),
+		}
+		if j == resume {
+			fut.after = rest
+		}
+		kids = append(kids, fut)
 	}
-	for range added {
-		p.cond.Signal()
+	return kids
+}
+
+// schedule queues the subdirectories among ents[i:], the entries of n
+// as the walk has filtered them, and returns them.
+func (p *prefetcher) schedule(w *walker, n *dirNode, key []int32, ents []Entry, i, resume int, rest []string) []*future {
+	kids := w.kids(n, key, ents, i, resume, rest)
+	if len(kids) > 0 {
+		p.mu.Lock()
+		p.pushLocked(kids)
+		p.mu.Unlock()
 	}
+	return kids
+}
+
+// pushLocked queues kids and wakes as many idle workers as there is room
+// for.
+func (p *prefetcher) pushLocked(kids []*future) {
+	for _, fut := range kids {
+		heap.Push(&p.queue, fut)
+	}
+	p.wakeLocked()
+}
+
+// wakeLocked wakes idle workers if there is work for them and room.
+func (p *prefetcher) wakeLocked() {
+	n := min(p.idle, len(p.queue), p.window-p.inflight)
+	for range n {
+		p.work.Signal()
+	}
+	p.idle -= max(n, 0)
 }
 
 // wait returns the listing of fut: it reads the directory itself if no
-// worker has started to, rather than wait for one. It returns the error
-// that ends the walk if ctx is done first.
-func (p *prefetcher) wait(w *walker, fut *future) (listing, error) {
-	p.inflight--
+// worker has started to, rather than wait for one. While a worker reads
+// it, the walk reads the next directory in the queue, as a worker would,
+// and sleeps only when there is none: on a tree of small directories the
+// walk catches up with the workers at almost every directory, and
+// sleeping there cost two goroutine switches a directory (issue 13). A
+// read is not interrupted: the walk checks its context again once it
+// returns.
+func (p *prefetcher) wait(w *walker, fut *future) listing {
 	p.mu.Lock()
 	if fut.pos >= 0 {
 		heap.Remove(&p.queue, fut.pos)
 		p.mu.Unlock()
-		return w.readDir(fut.node), nil
+		return w.readDir(fut.node)
 	}
+	for !fut.ready {
+		if len(p.queue) > 0 && p.inflight < p.window {
+			p.take(w)
+			continue
+		}
+		p.waiting = fut
+		p.walk.Wait()
+	}
+	p.waiting = nil
+	p.inflight--
+	// Wake the workers a few at a time rather than on every directory
+	// the walk consumes: each wake may cost a futex.
+	if p.inflight <= p.window/2 {
+		p.wakeLocked()
+	}
+	lst := fut.lst
+	fut.lst = listing{}
 	p.mu.Unlock()
-	select {
-	case <-fut.done:
-		return fut.lst, nil
-	case <-w.done:
-		return listing{}, w.ctxErr()
-	}
+	return lst
 }
 
 // A queue is a heap of futures, the first in walk order on top.

@@ -14,13 +14,13 @@ import (
 // filtered, and how far the walk has come through them.
 type frame struct {
 	node *dirNode
-	ents []fs.DirEntry
-	hide []bool    // entries Filter answered sluice.Skip: walked, not yielded; or nil
-	i    int       // next entry to yield
-	end  error     // after the last entry: fs.SkipAll or a terminal error
-	futs []*future // read-ahead of the subdirectories, by index; or nil
-	next int       // next entry to consider for read-ahead
-	key  []int32   // with read-ahead: the indexes of the names from root
+	ents []Entry
+	hide []bool // entries Filter answered sluice.Skip: walked, not yielded; or nil
+	i    int    // next entry to yield
+	end  error  // after the last entry: fs.SkipAll or a terminal error
+	key  []int32
+	kids []*future // with read-ahead: the subdirectories the walk reads, in order
+	k    int       // next of kids
 
 	// With After, the entry on the path to the cursor: it is not yielded
 	// (a run before this one did), but walked, after the names in rest.
@@ -64,7 +64,7 @@ func (w *walker) walkRoot(yield func(Entry, error) bool) error {
 	if w.follow {
 		root.info = info
 	}
-	f, err := w.enter(root, w.after, w.readDir(root))
+	f, err := w.enter(root, w.after, w.readDir(root), &future{node: root})
 	if err != nil {
 		return err
 	}
@@ -104,12 +104,7 @@ func (w *walker) rootEntry() (e Entry, info fs.FileInfo, hide bool, err error) {
 func (w *walker) walkStack(yield func(Entry, error) bool, f frame) error {
 	stack := make([]frame, 1, 16)
 	stack[0] = f
-	dirty := true // the stack or the read-ahead has changed: fill again
 	for len(stack) > 0 {
-		if dirty && w.pf != nil {
-			w.pf.fill(w, stack)
-			dirty = false
-		}
 		f := &stack[len(stack)-1]
 		if f.i >= len(f.ents) {
 			if f.end != nil {
@@ -119,11 +114,10 @@ func (w *walker) walkStack(yield func(Entry, error) bool, f frame) error {
 			stack = stack[:len(stack)-1]
 			continue
 		}
-		child, read, err := w.next(yield, f)
+		child, err := w.next(yield, f)
 		if err != nil {
 			return err
 		}
-		dirty = dirty || read
 		if child.node != nil {
 			stack = append(stack, child)
 		}
@@ -134,100 +128,105 @@ func (w *walker) walkStack(yield func(Entry, error) bool, f frame) error {
 // next takes the next entry of f: it yields it, unless Filter hid it or
 // it is on the path to the cursor, and reads it if it is a directory the
 // walk descends into. It returns the frame of that directory (a zero
-// frame if there is none to walk), whether it read one, and the error
-// that ends the walk.
-func (w *walker) next(yield func(Entry, error) bool, f *frame) (child frame, read bool, err error) {
+// frame if there is none to walk) and the error that ends the walk.
+func (w *walker) next(yield func(Entry, error) bool, f *frame) (frame, error) {
 	j := f.i
 	f.i++
-	d := f.ents[j]
-	if err := w.ctxErr(); err != nil {
-		return frame{}, false, err
-	}
-	var fut *future
-	if f.futs != nil {
-		fut, f.futs[j] = f.futs[j], nil // its listing goes to the child's frame
-	}
-	var p string
-	depth := f.node.depth + 1
-	if fut != nil {
-		p = fut.node.path
-	} else {
-		p = w.join(f.node, d.Name())
+	e := f.ents[j]
+	select {
+	case <-w.done:
+		return frame{}, w.ctxErr()
+	default:
 	}
 	var after []string
 	switch {
 	case j == f.resume:
 		after = f.rest
 	case f.hide != nil && f.hide[j]:
-	case !yield(Entry{Path: p, DirEntry: d, Depth: depth}, nil):
-		return frame{}, false, errBreak
+	case !yield(e, nil):
+		return frame{}, errBreak
 	}
-	if l, ok := d.(loopEntry); ok {
-		if err := w.decide(p, l.err); err != fs.SkipDir {
-			return frame{}, false, err
+	if l, ok := e.DirEntry.(loopEntry); ok {
+		if err := w.decide(e.Path, l.err); err != fs.SkipDir {
+			return frame{}, err
 		}
-		return frame{}, false, nil
+		return frame{}, nil
 	}
-	if !d.IsDir() || !w.descends(depth) {
-		return frame{}, false, nil
+	if !e.IsDir() || !w.descends(e.Depth) {
+		return frame{}, nil
 	}
-	child, err = w.descend(f, j, fut, p, after)
-	return child, true, err
+	return w.descend(f, j, e.Path, after)
 }
 
 // descend reads the directory that is entry j of f, at path p, through
-// its read-ahead fut if it has one, and returns its frame, resumed after
-// the names after: a zero frame if OnError skipped it.
-func (w *walker) descend(f *frame, j int, fut *future, p string, after []string) (frame, error) {
-	var child *dirNode
+// its read-ahead if it has one, and returns its frame, resumed after the
+// names after: a zero frame if OnError skipped it.
+func (w *walker) descend(f *frame, j int, p string, after []string) (frame, error) {
+	var fut *future
 	var lst listing
-	if fut != nil {
-		child = fut.node
-		var err error
-		if lst, err = w.pf.wait(w, fut); err != nil {
-			return frame{}, err
-		}
+	if f.k < len(f.kids) && f.kids[f.k].index() == j {
+		fut = f.kids[f.k]
+		f.kids[f.k] = nil // its listing goes to the child's frame
+		f.k++
+		lst = w.pf.wait(w, fut)
 	} else {
-		child = &dirNode{path: p, depth: f.node.depth + 1, parent: f.node}
-		lst = w.readDir(child)
+		fut = &future{node: &dirNode{path: p, depth: f.node.depth + 1, parent: f.node}}
+		if w.pf != nil {
+			fut.key = append(slices.Clip(f.key), int32(j))
+		}
+		lst = w.readDir(fut.node)
 	}
-	nf, err := w.enter(child, after, lst)
+	nf, err := w.enter(fut.node, after, lst, fut)
 	switch {
 	case err == fs.SkipDir:
 		return frame{}, nil
 	case err != nil:
 		return frame{}, err
 	}
-	if fut != nil {
-		nf.key = fut.key
-	} else if w.pf != nil {
-		nf.key = append(slices.Clip(f.key), int32(j))
-	}
 	return nf, nil
 }
 
 // enter makes the frame of the directory n from its listing: it handles
 // a read error, skips the entries before the cursor path after, if any,
-// and applies the filter. It returns fs.SkipDir or fs.SkipAll for a
-// directory OnError skipped, or the error that ends the walk.
-func (w *walker) enter(n *dirNode, after []string, lst listing) (frame, error) {
+// applies the filter and, with read-ahead, schedules the subdirectories
+// that no worker scheduled (fut holds n's place in the walk). It
+// returns fs.SkipDir or fs.SkipAll for a directory OnError skipped, or
+// the error that ends the walk.
+func (w *walker) enter(n *dirNode, after []string, lst listing, fut *future) (frame, error) {
 	f := frame{node: n, ents: lst.ents, resume: -1}
 	if lst.err != nil {
 		if err := w.decide(n.path, lst.err); err != nil {
 			return f, err
 		}
 	}
-	if len(after) > 0 {
-		name := after[0]
-		f.i = sort.Search(len(f.ents), func(i int) bool { return f.ents[i].Name() >= name })
-		if f.i < len(f.ents) && f.ents[f.i].Name() == name {
-			f.resume, f.rest = f.i, after[1:]
-		}
-	}
+	f.i, f.resume, f.rest = start(f.ents, after)
 	if w.opts.Filter != nil {
 		w.filter(&f)
 	}
+	if w.pf != nil {
+		f.key = fut.key
+		if fut.expanded {
+			f.kids = fut.kids
+		} else {
+			f.kids = w.pf.schedule(w, n, f.key, f.ents, f.i, f.resume, f.rest)
+		}
+	}
 	return f, nil
+}
+
+// start returns where the walk of a directory of entries ents resumes
+// after the names after: the first entry to walk, and, if it is the one
+// on the path to the cursor, its index (else -1) and the names below it.
+func start(ents []Entry, after []string) (i, resume int, rest []string) {
+	if len(after) == 0 {
+		return 0, -1, nil
+	}
+	name := after[0]
+	i = sort.Search(len(ents), func(i int) bool { return ents[i].Name() >= name })
+	if i < len(ents) && ents[i].Name() == name {
+		return i, i, after[1:]
+	}
+	return i, -1, nil
 }
 
 // filter applies Options.Filter to the entries of f not yet yielded,
@@ -236,8 +235,7 @@ func (w *walker) enter(n *dirNode, after []string, lst listing) (frame, error) {
 func (w *walker) filter(f *frame) {
 	out, resume := f.i, -1
 	for j := f.i; j < len(f.ents); j++ {
-		d := f.ents[j]
-		e := Entry{Path: w.join(f.node, d.Name()), DirEntry: d, Depth: f.node.depth + 1}
+		e := f.ents[j]
 		err := w.opts.Filter(e)
 		if err == nil || err == sluice.Skip {
 			if j == f.resume {
@@ -249,11 +247,11 @@ func (w *walker) filter(f *frame) {
 				}
 				f.hide[out] = true
 			}
-			f.ents[out] = d
+			f.ents[out] = e
 			out++
 			continue
 		}
-		if err == fs.SkipDir && d.IsDir() {
+		if err == fs.SkipDir && e.IsDir() {
 			continue
 		}
 		if err != fs.SkipDir {

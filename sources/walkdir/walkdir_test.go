@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/sources/walkdir"
@@ -84,6 +85,35 @@ func TestResumePrunes(t *testing.T) {
 		reads := c.readDirs()
 		slices.Sort(reads)
 		if want := []string{".", "b", "c", "c/h", "c/h/i", "c/h/i/j"}; !slices.Equal(reads, want) {
+			t.Errorf("Workers=%d: directories read = %q, want %q", workers, reads, want)
+		}
+	}
+}
+
+// TestFilterPrunesReads checks that a directory the Filter leaves out is
+// never read, with workers too: they read ahead only what the walk has
+// filtered.
+func TestFilterPrunesReads(t *testing.T) {
+	for _, workers := range []int{0, 4} {
+		c := &countFS{fsys: fixture()}
+		o := &walkdir.Options{Filter: skipAt("a/b", fs.SkipDir), Workers: workers}
+		for e, err := range walkdir.All(t.Context(), c, ".", o) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Path == "a" && workers > 0 {
+				// Hold the walk where the workers have "a" to read: give
+				// a worker that would read ahead of the Filter the time
+				// to read "a/b" too. Correct code never does, whatever
+				// the time.
+				for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end) && !slices.Contains(c.readDirs(), "a/b"); {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}
+		reads := c.readDirs()
+		slices.Sort(reads)
+		if want := []string{".", "a", "b", "b/empty", "c", "c/h", "c/h/i", "c/h/i/j"}; !slices.Equal(reads, want) {
 			t.Errorf("Workers=%d: directories read = %q, want %q", workers, reads, want)
 		}
 	}

@@ -51,7 +51,7 @@ type dirNode struct {
 
 // A listing is what reading a directory gave.
 type listing struct {
-	ents []fs.DirEntry
+	ents []Entry
 	err  error
 }
 
@@ -99,20 +99,33 @@ func (wk *walk) all(ctx context.Context) iter.Seq2[Entry, error] {
 // path.Join (or filepath.Join for Dir) would, without its cost: below a
 // clean path, a plain name is only appended.
 func (w *walk) join(n *dirNode, name string) string {
+	if prefix, ok := w.prefix(n); ok && w.plainName(name) {
+		return prefix + name
+	}
+	if w.isOS {
+		return filepath.Join(n.path, name)
+	}
+	return path.Join(n.path, name)
+}
+
+// prefix returns the path of n followed by a separator, and whether a
+// plain name (plainName) may simply be appended to it.
+func (w *walk) prefix(n *dirNode) (string, bool) {
 	sep := byte('/')
 	if w.isOS {
 		sep = filepath.Separator
 	}
 	p := n.path
-	if (n.depth > 0 || w.rootClean) && p != "." && p != "" && p[len(p)-1] != sep &&
-		name != "" && name != "." && name != ".." &&
-		strings.IndexByte(name, '/') < 0 && strings.IndexByte(name, sep) < 0 {
-		return p + string(sep) + name
+	if (n.depth > 0 || w.rootClean) && p != "." && p != "" && p[len(p)-1] != sep {
+		return p + string(sep), true
 	}
-	if w.isOS {
-		return filepath.Join(p, name)
-	}
-	return path.Join(p, name)
+	return "", false
+}
+
+// plainName reports whether name joins to a directory's path unchanged.
+func (w *walk) plainName(name string) bool {
+	return name != "" && name != "." && name != ".." &&
+		strings.IndexByte(name, '/') < 0 && (!w.isOS || strings.IndexByte(name, filepath.Separator) < 0)
 }
 
 // descends reports whether the walk reads a directory at depth.
@@ -146,12 +159,14 @@ func (w *walker) stat() (fs.DirEntry, fs.FileInfo, error) {
 	return fs.FileInfoToDirEntry(info), info, nil
 }
 
-// readDir reads the directory n, sorted by name as fs.ReadDir sorts.
-// It is called by the walking goroutine or by a worker.
+// readDir reads the directory n and builds its entries (paths, types,
+// depth), sorted by name as fs.ReadDir sorts. It is called by the walking
+// goroutine or by a worker: with Workers above 1 the workers build whole
+// directories, so that the walk only hands them over (issue 13).
 func (w *walker) readDir(n *dirNode) listing {
 	if !w.isOS {
-		ents, err := fs.ReadDir(w.fsys, n.path)
-		return listing{ents, pathError("readdir", n.path, err)}
+		ds, err := fs.ReadDir(w.fsys, n.path) // sorted already
+		return listing{w.entries(n, ds), pathError("readdir", n.path, err)}
 	}
 	if w.follow && n.info == nil {
 		info, err := os.Stat(n.path)
@@ -160,11 +175,31 @@ func (w *walker) readDir(n *dirNode) listing {
 		}
 		n.info = info
 	}
-	ents, err := os.ReadDir(n.path)
+	ents, err := w.readOS(n)
 	if w.follow {
 		w.resolve(n, ents)
 	}
 	return listing{ents, err}
+}
+
+// entries returns the entries of the directory n named by ds, in the
+// same order.
+func (w *walk) entries(n *dirNode, ds []fs.DirEntry) []Entry {
+	if len(ds) == 0 {
+		return nil
+	}
+	ents := make([]Entry, len(ds))
+	depth := n.depth + 1
+	prefix, plain := w.prefix(n)
+	for i, d := range ds {
+		name := d.Name()
+		p := prefix + name
+		if !plain || !w.plainName(name) {
+			p = w.join(n, name)
+		}
+		ents[i] = Entry{Path: p, DirEntry: d, Depth: depth}
+	}
+	return ents
 }
 
 // pathError makes sure err names the path it is about, as *fs.PathError.
@@ -202,25 +237,25 @@ type loopEntry struct {
 }
 
 // resolve replaces, in ents of the directory n, each symbolic link by
-// its target, as os.Stat sees it, keeping the link's name: a link to a
-// directory becomes a directory the walk reads. A link whose target
-// cannot be read (a dangling link) stays a link. A link to n or one of
-// its ancestors becomes a loopEntry.
-func (w *walker) resolve(n *dirNode, ents []fs.DirEntry) {
-	for i, d := range ents {
-		if d.Type()&fs.ModeSymlink == 0 {
+// its target, as os.Stat sees it, keeping the link's name and path: a
+// link to a directory becomes a directory the walk reads. A link whose
+// target cannot be read (a dangling link) stays a link. A link to n or
+// one of its ancestors becomes a loopEntry.
+func (w *walker) resolve(n *dirNode, ents []Entry) {
+	for i := range ents {
+		e := &ents[i]
+		if e.Type()&fs.ModeSymlink == 0 {
 			continue
 		}
-		name := w.join(n, d.Name())
-		info, err := os.Stat(name)
+		info, err := os.Stat(e.Path)
 		if err != nil {
 			continue
 		}
 		if info.IsDir() && loops(n, info) {
-			ents[i] = loopEntry{d, &fs.PathError{Op: "follow", Path: name, Err: ErrLoop}}
+			e.DirEntry = loopEntry{e.DirEntry, &fs.PathError{Op: "follow", Path: e.Path, Err: ErrLoop}}
 			continue
 		}
-		ents[i] = fs.FileInfoToDirEntry(info)
+		e.DirEntry = fs.FileInfoToDirEntry(info) // os.Stat names it as the link
 	}
 }
 

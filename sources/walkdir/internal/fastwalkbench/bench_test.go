@@ -45,12 +45,21 @@ func genTree(b *testing.B) string {
 	return dir
 }
 
+// usr is /usr, a real system tree (about 150 000 entries on a Debian
+// image), skipped where there is none.
+func usr(b *testing.B) string {
+	if _, err := os.Stat("/usr"); err != nil {
+		b.Skip(err)
+	}
+	return "/usr"
+}
+
 func BenchmarkWalk(b *testing.B) {
 	ctx := context.Background()
 	for _, tree := range []struct {
 		name string
 		root func(*testing.B) string
-	}{{"goroot", goroot}, {"gen100k", genTree}} {
+	}{{"goroot", goroot}, {"gen100k", genTree}, {"usr", usr}} {
 		b.Run("tree="+tree.name, func(b *testing.B) {
 			root := tree.root(b)
 			impls := []struct {
@@ -108,6 +117,7 @@ func BenchmarkWalk(b *testing.B) {
 			for _, impl := range impls {
 				b.Run("impl="+impl.name, func(b *testing.B) {
 					var n int64
+					cpu0, cpuOK := cpuTime()
 					for b.Loop() {
 						k, err := impl.walk()
 						if err != nil {
@@ -116,6 +126,9 @@ func BenchmarkWalk(b *testing.B) {
 						n += k
 					}
 					b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "entries/s")
+					if cpu1, ok := cpuTime(); ok && cpuOK {
+						b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+					}
 				})
 			}
 		})

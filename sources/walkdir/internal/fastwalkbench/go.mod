@@ -2,7 +2,7 @@
 // It is a module of its own so that the library never requires fastwalk.
 module github.com/sluice-go/sluice/sources/walkdir/internal/fastwalkbench
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/charlievieth/fastwalk v1.0.14
