@@ -318,20 +318,7 @@ func benchBurst(b *testing.B, probe bool) {
 			for b.Loop() {
 				before := cpuTime(syscall.RUSAGE_SELF)
 				wdone := make(chan time.Duration)
-				go func(iter int) {
-					runtime.LockOSThread()
-					defer runtime.UnlockOSThread()
-					t0 := cpuTime(syscall.RUSAGE_THREAD)
-					for i := range burstFiles {
-						f, err := os.Create(filepath.Join(leaves[i%len(leaves)], fmt.Sprintf("b%d-%d", iter, i)))
-						if err != nil {
-							b.Error(err)
-							break
-						}
-						f.Close()
-					}
-					wdone <- cpuTime(syscall.RUSAGE_THREAD) - t0
-				}(iter)
+				go func(iter int) { wdone <- writeBurst(b, leaves, iter) }(iter)
 				iter++
 			probe:
 				for {
@@ -641,18 +628,8 @@ func benchChannelBurst(b *testing.B, gated bool, consume func(ctx context.Contex
 		}
 		wdone := make(chan written, 1)
 		go func(round int) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			t0 := cpuTime(syscall.RUSAGE_THREAD)
-			for i := range burstFiles {
-				f, err := os.Create(filepath.Join(leaves[i%len(leaves)], fmt.Sprintf("b%d-%d", round, i)))
-				if err != nil {
-					b.Error(err)
-					break
-				}
-				f.Close()
-			}
-			wdone <- written{time.Now(), cpuTime(syscall.RUSAGE_THREAD) - t0}
+			cpu := writeBurst(b, leaves, round)
+			wdone <- written{time.Now(), cpu}
 		}(round)
 		round++
 		w := <-wdone
@@ -685,4 +662,22 @@ func benchChannelBurst(b *testing.B, gated bool, consume func(ctx context.Contex
 		b.ReportMetric(float64(lag.Nanoseconds())/float64(b.N), "lag-ns")
 	}
 	b.ReportMetric(float64(c.events.Load())/float64(b.N), "events/op")
+}
+
+// writeBurst creates burstFiles empty files, spread over leaves and named
+// for round, from a thread of its own, and returns the CPU time that
+// thread spent.
+func writeBurst(b *testing.B, leaves []string, round int) time.Duration {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0 := cpuTime(syscall.RUSAGE_THREAD)
+	for i := range burstFiles {
+		f, err := os.Create(filepath.Join(leaves[i%len(leaves)], fmt.Sprintf("b%d-%d", round, i)))
+		if err != nil {
+			b.Error(err)
+			break
+		}
+		f.Close()
+	}
+	return cpuTime(syscall.RUSAGE_THREAD) - t0
 }
