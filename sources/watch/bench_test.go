@@ -253,20 +253,7 @@ func benchBurst(b *testing.B, probe bool) {
 		}
 		b.Run("impl="+im.name, func(b *testing.B) {
 			root := b.TempDir()
-			dirs := []string{root}
-			var leaves []string
-			for i := range 10 {
-				d := filepath.Join(root, fmt.Sprintf("d%02d", i))
-				dirs = append(dirs, d)
-				for j := range 10 {
-					s := filepath.Join(d, fmt.Sprintf("s%02d", j))
-					if err := os.MkdirAll(s, 0o755); err != nil {
-						b.Fatal(err)
-					}
-					dirs = append(dirs, s)
-					leaves = append(leaves, s)
-				}
-			}
+			dirs, leaves := burstTree(b, root)
 			marker := filepath.Join(root, "marker")
 			mf, err := os.Create(marker)
 			if err != nil {
@@ -396,19 +383,7 @@ func BenchmarkBacklogCPU(b *testing.B) {
 		}
 		b.Run("impl="+im.name, func(b *testing.B) {
 			root := b.TempDir()
-			dirs := []string{root}
-			var leaves []string
-			for i := range 10 {
-				for j := range 10 {
-					s := filepath.Join(root, fmt.Sprintf("d%02d", i), fmt.Sprintf("s%02d", j))
-					if err := os.MkdirAll(s, 0o755); err != nil {
-						b.Fatal(err)
-					}
-					dirs = append(dirs, filepath.Dir(s), s)
-					leaves = append(leaves, s)
-				}
-			}
-			dirs = slices.Compact(dirs)
+			dirs, leaves := burstTree(b, root)
 			next, ready, stop := im.open(b, root, dirs)
 			gate := make(chan struct{})
 			took := make(chan error)
@@ -585,16 +560,7 @@ func (c *burstConsumer) take(e watch.Event) {
 
 func benchChannelBurst(b *testing.B, gated bool, consume func(ctx context.Context, root string, ready func(), take func(watch.Event)) error) {
 	root := b.TempDir()
-	var leaves []string
-	for i := range 10 {
-		for j := range 10 {
-			s := filepath.Join(root, fmt.Sprintf("d%02d", i), fmt.Sprintf("s%02d", j))
-			if err := os.MkdirAll(s, 0o755); err != nil {
-				b.Fatal(err)
-			}
-			leaves = append(leaves, s)
-		}
-	}
+	_, leaves := burstTree(b, root)
 	c := &burstConsumer{gated: gated, gate: make(chan struct{}), done: make(chan time.Time, 1), quit: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
@@ -680,4 +646,24 @@ func writeBurst(b *testing.B, leaves []string, round int) time.Duration {
 		f.Close()
 	}
 	return cpuTime(syscall.RUSAGE_THREAD) - t0
+}
+
+// burstTree makes the tree the burst benchmarks write into: 10
+// directories of 10 leaves under root. It returns every directory, root
+// first, in walk order, and the leaves, where the files are created.
+func burstTree(b *testing.B, root string) (dirs, leaves []string) {
+	dirs = []string{root}
+	for i := range 10 {
+		d := filepath.Join(root, fmt.Sprintf("d%02d", i))
+		dirs = append(dirs, d)
+		for j := range 10 {
+			s := filepath.Join(d, fmt.Sprintf("s%02d", j))
+			if err := os.MkdirAll(s, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			dirs = append(dirs, s)
+			leaves = append(leaves, s)
+		}
+	}
+	return dirs, leaves
 }
