@@ -118,6 +118,8 @@ func TestKeysetShards(t *testing.T) {
 		conformance.TestShards(t, spec, nil)
 	})
 
+	t.Run("Property", func(t *testing.T) { testShardProperty(t, pool) })
+
 	t.Run("CursorBeforeStart", func(t *testing.T) {
 		s, err := sqlrows.NewKeysetSharder(pool, sqlrows.Table{From: "single", Select: "name", Key: []string{"id"}}, pgx.RowTo[string], nil)
 		if err != nil {

@@ -128,25 +128,26 @@ func (s *KeysetSharder[T]) sampleCuts(ctx context.Context, n int, rel relation) 
 	}
 	where, args := keyRange{}.where(s.t)
 	method := "SYSTEM"
-	for {
-		from := s.t.From
-		w := where
+	for try := 1; ; try++ {
+		from, w := s.t.From, where
 		pct := strconv.FormatFloat(100*frac, 'g', 6, 64)
+		f := strconv.FormatFloat(frac, 'f', -1, 64)
 		switch {
 		case frac >= 1:
 		case rel.sampled():
 			from += " TABLESAMPLE " + method + " (" + pct + ")"
 		case w == "":
-			w = " WHERE random() < " + pct + "/100"
+			w = " WHERE random() < " + f
 		default:
-			w += " AND random() < " + pct + "/100"
+			w += " AND random() < " + f
 		}
 		cuts, err := s.queryKeys(ctx, quantileQuery(s.t, from, w, n), args)
-		if err != nil || len(cuts) >= n-1 || frac >= 1 || method == "BERNOULLI" {
+		if err != nil || len(cuts) >= n-1 || frac >= 1 || try == 3 {
 			return cuts, err
 		}
-		// Too few rows in the blocks picked (a table of few, large
-		// rows, or a Where that keeps few): rows from every block.
+		// Too few rows in the sample (a table of few, large rows in
+		// its blocks, an estimate too high, a Where that keeps few):
+		// a larger one, of rows from every block.
 		method, frac = "BERNOULLI", min(1, 4*frac)
 	}
 }
