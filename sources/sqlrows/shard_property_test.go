@@ -227,4 +227,3 @@ func sameRows(what string, got, want []sqlrows.Row[int32]) error {
 	}
 	return nil
 }
-

@@ -43,6 +43,7 @@ ANALYZE single, composite, skewed;
 CREATE TABLE nostats (a int NOT NULL, b text NOT NULL, pad text NOT NULL, PRIMARY KEY (a, b))
 	WITH (autovacuum_enabled = false);
 INSERT INTO nostats SELECT i % 17, md5(i::text), repeat('x', 200) FROM generate_series(1, 300) AS i;
+CREATE VIEW nostats_view AS SELECT * FROM nostats;
 `
 
 // TestKeysetShards runs conformance.TestShards on a table keyed by one
@@ -116,6 +117,19 @@ func TestKeysetShards(t *testing.T) {
 		table := sqlrows.Table{From: "nostats", Select: "b", Key: []string{"a", "b"}}
 		spec := shardSpec(t, pool, table, pgx.RowTo[string], 9)
 		conformance.TestShards(t, spec, nil)
+		// A sample of about 40 rows of 300 has 4 distinct quantiles,
+		// whether drawn by TABLESAMPLE or, for a view or a subquery,
+		// by random(): an empty sample would give one shard.
+		for _, from := range []string{"nostats", "nostats_view", "(SELECT * FROM nostats) AS s"} {
+			table.From = from
+			s, err := sqlrows.NewKeysetSharder(pool, table, pgx.RowTo[string], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if shards, err := s.Split(ctx, 4); err != nil || len(shards) < 2 {
+				t.Errorf("Split(4) of %s, sampled = %d shards, %v; want 2 to 4", from, len(shards), err)
+			}
+		}
 	})
 
 	t.Run("Property", func(t *testing.T) { testShardProperty(t, pool) })
