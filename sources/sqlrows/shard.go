@@ -108,7 +108,11 @@ func (s *KeysetSharder[T]) Split(ctx context.Context, n int) ([]shard.Shard, err
 // an error wrapping shard.ErrBadShard and ErrBadCursor; one at or after
 // End reads as a shard with nothing left.
 func (s *KeysetSharder[T]) Open(sh shard.Shard) (shard.Reader[Row[T]], error) {
-	return s.open(sh)
+	r, err := s.open(sh)
+	if err != nil {
+		return nil, err // not a nil *KeysetReader in a non-nil Reader
+	}
+	return r, nil
 }
 
 func (s *KeysetSharder[T]) open(sh shard.Shard) (*KeysetReader[T], error) {
