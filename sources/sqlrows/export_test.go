@@ -8,3 +8,11 @@ func SetSample(rows, perShard, blocks int) (restore func()) {
 	sampleRows, samplePerShard, sampleBlocks = rows, perShard, blocks
 	return func() { sampleRows, samplePerShard, sampleBlocks = r, p, b }
 }
+
+// SetSplitCount makes a reader's Split count at most n rows of its rest
+// before it takes the planner's estimate, until restore is called.
+func SetSplitCount(n int64) (restore func()) {
+	c := splitCount
+	splitCount = n
+	return func() { splitCount = c }
+}

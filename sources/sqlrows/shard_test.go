@@ -71,6 +71,18 @@ func TestKeysetShards(t *testing.T) {
 				t.Errorf("cut point %q is not a bound of the histogram %v", c, bounds)
 			}
 		}
+
+		// A reader split keeping half of its rest keeps half, of a rest
+		// counted (exactly) or estimated by the planner (about).
+		for _, counted := range []int64{10000, 20} {
+			func() {
+				defer sqlrows.SetSplitCount(counted)()
+				kept, rest := splitKeeping(t, spec.Source, 10, 0.5)
+				if want := rest / 2; counted > int64(rest) && kept != want || kept < want*3/4 || kept > want*5/4 {
+					t.Errorf("counting %d rows at most, a reader split after 10 rows keeping 0.5 of %d kept %d", counted, rest, kept)
+				}
+			}()
+		}
 	})
 
 	t.Run("CompositeKey", func(t *testing.T) {
@@ -100,9 +112,10 @@ func TestKeysetShards(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		share := len(spec.Want) / len(shards)
 		for i, sh := range shards {
-			if n := len(readShard(t, spec.Source, sh)); n > 2*len(spec.Want)/len(shards) {
-				t.Errorf("shard %d of %d holds %d rows of %d", i, len(shards), n, len(spec.Want))
+			if n := len(readShard(t, spec.Source, sh)); n < share/2 || n > share*3/2 {
+				t.Errorf("shard %d of %d holds %d rows of %d, want about %d", i, len(shards), n, len(spec.Want), share)
 			}
 		}
 		if len(shards) < 3 {
@@ -165,4 +178,33 @@ func cutTexts[T any](t *testing.T, s shard.Source[sqlrows.Row[T]], n int) [][]st
 		cuts = append(cuts, keyTexts(t, sh.Start))
 	}
 	return cuts
+}
+
+// splitKeeping opens the whole of s, reads k rows, splits the reader
+// keeping keep of the rest, and returns how many rows the reader then
+// yields, and how many were left after the k.
+func splitKeeping[T any](t *testing.T, s shard.Source[sqlrows.Row[T]], k int, keep float64) (kept, rest int) {
+	t.Helper()
+	ctx := context.Background()
+	whole, err := s.Split(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := readShard(t, s, whole[0])
+	r, err := s.Open(whole[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, err := range r.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == k {
+			if _, err := r.Split(ctx, keep); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return n - k, len(all) - k
 }
