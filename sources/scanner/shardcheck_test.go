@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"iter"
 	"math"
 	"os"
 	"path/filepath"
@@ -272,5 +273,60 @@ func TestShardReaderSplitAt(t *testing.T) {
 	r, _ = fsh.Open(shard.Shard{Source: fsh.source})
 	if _, err := r.Split(canceled, 0.5); !errors.Is(err, context.Canceled) {
 		t.Errorf("Split with ctx canceled = %v, want context.Canceled", err)
+	}
+}
+
+// All goes past the point Split found while Split read the file: Split
+// cuts again from where All now is, and nothing is read twice.
+func TestShardReaderSplitOvertaken(t *testing.T) {
+	ctx := context.Background()
+	data := strings.Repeat("012345678\n", 100)
+	path := writeFile(t, data)
+	fsh, _ := NewFileSharder(path, nil)
+	r, _ := fsh.Open(shard.Shard{Source: fsh.source})
+	next, stop := iter.Pull2(r.All(ctx))
+	defer stop()
+	var got []Token
+	pull := func(n int) {
+		for range n {
+			tok, err, ok := next()
+			if !ok || err != nil {
+				t.Fatalf("token %d: %v, %v", len(got), err, ok)
+			}
+			got = append(got, tok)
+		}
+	}
+	pull(10)
+	attempts := 0
+	r.(*fileReader).splitting = func() {
+		if attempts++; attempts == 1 {
+			pull(60) // past line 56, where Split cuts first
+		}
+	}
+	res, err := r.Split(ctx, 0.5)
+	if err != nil || attempts != 2 || res.Start != "850:86" {
+		t.Fatalf("Split(0.5) overtaken by All = %v, %v after %d attempts; want [850:86, \"\") after 2", res, err, attempts)
+	}
+	for tok, err := range iterFrom(next) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tok)
+	}
+	got = append(got, readShard(t, fsh, res)...)
+	if want := ref([]byte(data), nil); !equalBatches(got, want) {
+		t.Errorf("the reader and its residual: %s", firstDiff(got, want))
+	}
+}
+
+// iterFrom ranges what remains of a pulled iterator.
+func iterFrom(next func() (Token, error, bool)) iter.Seq2[Token, error] {
+	return func(yield func(Token, error) bool) {
+		for {
+			tok, err, ok := next()
+			if !ok || !yield(tok, err) {
+				return
+			}
+		}
 	}
 }

@@ -31,6 +31,10 @@ type fileReader struct {
 
 	// wrap, if set (by tests), wraps the file as the scan reads it.
 	wrap func(ctx context.Context, r io.Reader) io.Reader
+	// splitting, if set (by tests), runs while Split reads the file,
+	// between the lock it takes the reader's position under and the one
+	// it narrows End under.
+	splitting func()
 }
 
 // All returns an iterator over the lines of the shard, from its Start, or
@@ -188,6 +192,9 @@ func (r *fileReader) Split(ctx context.Context, keep float64) (shard.Shard, erro
 		}
 		r.mu.Unlock()
 		p, err := splitPoint(ctx, f, at, limit, keep)
+		if r.splitting != nil {
+			r.splitting()
+		}
 		if err != nil {
 			return shard.Shard{}, err
 		}
