@@ -330,3 +330,28 @@ func iterFrom(next func() (Token, error, bool)) iter.Seq2[Token, error] {
 		}
 	}
 }
+
+// Another Split cuts the reader before the point a Split found while it
+// read: that Split starts again, and finds nothing left.
+func TestShardReaderSplitRaced(t *testing.T) {
+	ctx := context.Background()
+	path := writeFile(t, strings.Repeat("012345678\n", 100))
+	fsh, _ := NewFileSharder(path, nil)
+	r, _ := fsh.Open(shard.Shard{Source: fsh.source, Start: "100:11"})
+	var first shard.Shard
+	attempts := 0
+	r.(*fileReader).splitting = func() {
+		if attempts++; attempts == 1 {
+			var err error
+			if first, err = r.Split(ctx, 0); err != nil || first.Start != "100:11" {
+				t.Errorf("Split(0) during a Split(0.5) = %v, %v; want [100:11, \"\")", first, err)
+			}
+		}
+	}
+	if res, err := r.Split(ctx, 0.5); !errors.Is(err, shard.ErrNoSplit) {
+		t.Errorf("Split(0.5) cut before by another Split = %v, %v; want ErrNoSplit", res, err)
+	}
+	if at := r.Shard(); at.End != "100:11" {
+		t.Errorf("the reader's End after both Splits = %q, want 100:11", at.End)
+	}
+}
