@@ -56,7 +56,6 @@ func shardFixtures() []struct{ name, data string } {
 	}
 }
 
-
 // badShards are shards of source Open must refuse.
 func badShards(source string) []shard.Shard {
 	return []shard.Shard{
@@ -72,10 +71,10 @@ func badShards(source string) []shard.Shard {
 		{Source: source, Start: "10:2", End: "5:1"},   // End before Start
 		{Source: source, Start: "10:2", End: "20:14"}, // 12 lines in 10 bytes
 		{Source: source, Cursor: "garbage"},
-		{Source: source, Cursor: "6:2"},     // a cursor of before v1
-		{Source: source, Cursor: "v2:6:2"},  // another version
-		{Source: source, Cursor: "v1:6:0"},  // line 0
-		{Source: source, Cursor: "v1:0:1"},  // not after a line
+		{Source: source, Cursor: "6:2"},    // a cursor of before v1
+		{Source: source, Cursor: "v2:6:2"}, // another version
+		{Source: source, Cursor: "v1:6:0"}, // line 0
+		{Source: source, Cursor: "v1:0:1"}, // not after a line
 		{Source: source, Start: "10:2", Cursor: "v1:10:2"},
 		{Source: source, Start: "10:2", Cursor: "v1:8:2"},
 		{Source: source, End: "10:2", Cursor: "v1:11:2"}, // past End
@@ -171,8 +170,8 @@ func shardSource(t *testing.T, fs *FileSharder, sh shard.Shard, data string) con
 		},
 		BadCursors: []string{
 			"garbage", "v1:", "v1:x:1", "v2:6:2", "6:2", "v1:-6:2", "v1:6:0",
-			"v1:" + start.String(), // not after a line of the shard
-			fmt.Sprintf("v1:%d:%d", end.off+1, end.line+1), // past its end
+			"v1:" + start.String(),                                  // not after a line of the shard
+			fmt.Sprintf("v1:%d:%d", end.off+1, end.line+1),          // past its end
 			fmt.Sprintf("v1:%d:%d", want[1].Offset+1, want[1].Line), // within a line
 		},
 		Open: func() int { return int(openFiles.Load()) },
@@ -221,4 +220,3 @@ func readShard(t *testing.T, fs *FileSharder, sh shard.Shard) []Token {
 	}
 	return got
 }
-

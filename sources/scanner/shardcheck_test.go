@@ -55,7 +55,7 @@ func TestFileSharderSplit(t *testing.T) {
 		want []string // the Starts after the first
 	}{
 		{"aaaa\nbb\ncc\n", 1, nil},
-		{"aaaa\nbb\ncc\n", 2, []string{"5:2"}},       // a cut at 5, a line start
+		{"aaaa\nbb\ncc\n", 2, []string{"5:2"}},        // a cut at 5, a line start
 		{"aaaa\nbb\ncc\n", 3, []string{"5:2", "8:3"}}, // cuts at 3 and 7, moved forward
 		{"aaaa\nbb\ncc\n", 100, []string{"5:2", "8:3"}},
 		{"aaaa\nbb\ncc", 100, []string{"5:2", "8:3"}},
@@ -219,8 +219,10 @@ func TestShardFileChanged(t *testing.T) {
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := readAll(shard.Shard{Source: fsh.source, Cursor: "v1:5:1"}); !errors.Is(err, ErrBadCursor) {
-		t.Errorf("a cursor within a line: %v, want ErrBadCursor", err)
+	for _, c := range []string{"v1:5:1", "v1:1000:2"} { // within a line, past the end
+		if _, err := readAll(shard.Shard{Source: fsh.source, Cursor: c}); !errors.Is(err, ErrBadCursor) {
+			t.Errorf("the cursor %s: %v, want ErrBadCursor", c, err)
+		}
 	}
 }
 

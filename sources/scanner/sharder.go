@@ -269,6 +269,25 @@ func (fs *FileSharder) close(f *os.File) {
 // that is not one of this package or cannot be where it says (more lines
 // than bytes before it, an End before its Start), or a Cursor outside
 // the shard is an error wrapping [shard.ErrBadShard]. Open does no I/O.
+//
+// The reader's All opens the file when ranged and closes it on return. It
+// yields, with the Offset, Line and Cursor of the whole file's scan, the
+// lines that start in [Start, End), or after Cursor; the last of them
+// reads on past End to its end. Its tokens are safe to keep: it reads into
+// a new buffer each time, as [Batches] does, because [shard.Stream] sends
+// them on a channel. A file that no longer holds the shard (shorter than
+// its End, no line starting at its Start) fails the scan with an error
+// saying the file changed; a Cursor that is not at a line start of the
+// file, or past its end, with one wrapping [ErrBadCursor].
+//
+// The reader's Split(ctx, keep), safe while All runs, gives away the
+// lines All has not yet yielded: for keep 0, from the first of them; else
+// from the first line start at or after keep of their bytes (or the last
+// line start before it, if none is), found by reading the file from the
+// reader's position and counting its lines. The one line left is given
+// away whole, whatever keep; with none left, Split returns
+// [shard.ErrNoSplit]. All stops before the split point, exactly, even for
+// lines already read into its buffer.
 func (fs *FileSharder) Open(s shard.Shard) (shard.Reader[Token], error) {
 	bad := func(why string, args ...any) error {
 		return fmt.Errorf("%w %v: %s", shard.ErrBadShard, s, fmt.Sprintf(why, args...))
