@@ -112,8 +112,10 @@ func (r *fileReader) begin(ctx context.Context, f *os.File, size int64) (*scan, 
 	switch {
 	case end != math.MaxInt64 && end > size:
 		return nil, changed("the file has %d bytes, less than the shard's End", size)
+	case r.start.off > size:
+		return nil, changed("the file has %d bytes, less than its Start", size)
 	case at.off > size:
-		return nil, changed("the file has %d bytes, less than offset %d", size, at.off)
+		return nil, cursor.Bad(ErrBadCursor, opened, fmt.Sprintf("offset %d is past the end of %s (%d bytes)", at.off, r.fs.path, size))
 	}
 	// A shard's Start, and a cursor but the one after a last line
 	// without "\n", are line starts: a file where they are not is not
