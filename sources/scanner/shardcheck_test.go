@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sluice-go/sluice/shard"
 )
@@ -355,5 +356,17 @@ func TestShardReaderSplitRaced(t *testing.T) {
 	}
 	if at := r.Shard(); at.End != "100:11" {
 		t.Errorf("the reader's End after both Splits = %q, want 100:11", at.End)
+	}
+}
+
+// Split(n) costs the shards it returns, not n: a file of three lines is
+// cut in three at once, for the largest n.
+func TestFileSharderSplitHugeN(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a watchdog, not a timing
+	defer cancel()
+	fsh, _ := NewFileSharder(writeFile(t, "aaaa\nbb\ncc\n"), nil)
+	shards, err := fsh.Split(ctx, math.MaxInt)
+	if got := starts(shards); err != nil || !slices.Equal(got, []string{"5:2", "8:3"}) {
+		t.Errorf("Split(MaxInt) = %v, %v; want shards at 5:2 and 8:3", shards, err)
 	}
 }

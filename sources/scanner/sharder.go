@@ -112,13 +112,13 @@ func (fs *FileSharder) Split(ctx context.Context, n int) ([]shard.Shard, error) 
 		return nil, err
 	}
 	defer fs.close(f)
+	if size == 0 {
+		return []shard.Shard{{Source: fs.source}}, nil
+	}
 	cuts := []int64{0}
-	for i := 1; i < n; i++ {
-		c := cutAt(size, i, n)
-		if last := cuts[len(cuts)-1]; c <= last {
-			continue // within the line the last cut moved past
-		}
-		c, err := lineStart(ctx, f, c, size)
+	buf := make([]byte, chunk)
+	for i := nextCut(size, 0, n); i < n; {
+		c, err := lineStart(ctx, f, cutAt(size, i, n), size, buf)
 		if err != nil {
 			return nil, err
 		}
@@ -126,6 +126,9 @@ func (fs *FileSharder) Split(ctx context.Context, n int) ([]shard.Shard, error) 
 			break // no line starts after it
 		}
 		cuts = append(cuts, c)
+		// The next cut past c: the cuts that fall within the line c
+		// moved past (or before c) become one, in one step for any n.
+		i = nextCut(size, c, n)
 	}
 	lines, err := countLines(ctx, f, cuts)
 	if err != nil {
@@ -149,23 +152,35 @@ func cutAt(size int64, i, n int) int64 {
 	return int64(q)
 }
 
+// nextCut returns the least i with cutAt(size, i, n) > c (0 <= c < size):
+// i*size >= (c+1)*n, so i = ceil((c+1)*n / size).
+func nextCut(size, c int64, n int) int {
+	hi, lo := bits.Mul64(uint64(c+1), uint64(n))
+	q, r := bits.Div64(hi, lo, uint64(size)) // c+1 <= size, so hi < size
+	if r > 0 {
+		q++
+	}
+	return int(q) // at most n
+}
+
 // chunk is the size of the reads of Split and of a reader's Split.
 const chunk = 256 << 10
 
 // lineStart returns the first line start at or after c (0 < c <= size):
 // c if a "\n" ends the byte before it, else just after the next "\n", or
-// size if none follows.
-func lineStart(ctx context.Context, f *os.File, c, size int64) (int64, error) {
-	buf := make([]byte, min(chunk, size-c+1))
-	for at := c - 1; at < size; {
+// size if none follows. It reads into buf: 4 KiB first, as lines are
+// mostly shorter, then all of buf each time.
+func lineStart(ctx context.Context, f *os.File, c, size int64, buf []byte) (int64, error) {
+	n := min(4<<10, len(buf))
+	for at := c - 1; at < size; n = len(buf) {
 		if err := sluice.ContextError(ctx); err != nil {
 			return 0, err
 		}
-		n, err := f.ReadAt(buf, at)
-		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+		k, err := f.ReadAt(buf[:n], at)
+		if i := bytes.IndexByte(buf[:k], '\n'); i >= 0 {
 			return at + int64(i) + 1, nil
 		}
-		at += int64(n)
+		at += int64(k)
 		if err == io.EOF {
 			break
 		}
