@@ -242,6 +242,9 @@ func (ss *shardSuite[V]) readerShard() error {
 	for i, sh := range probes {
 		want := values[i]
 		errs = append(errs, ss.cases("k", positions(len(want)+1), func(k int) error {
+			if k > len(want) {
+				return nil // positions(1) holds 1: an empty shard has no value to stop after
+			}
 			r, err := ss.sh.Source.Open(sh)
 			if err != nil {
 				return fmt.Errorf("Open(%v) = %w", sh, err)
