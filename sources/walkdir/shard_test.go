@@ -493,6 +493,16 @@ func TestShardsCoverRandomTrees(t *testing.T) {
 			if !slices.Equal(got, part) {
 				t.Fatalf("seed %d: shard %v split live: %d entries, want %d (first difference at %d)", seed, shards[i], len(got), len(part), firstDiff(got, part))
 			}
+			// So does one opened with a cursor, as a worker resumes it.
+			if len(part) > 1 {
+				sh := shards[i]
+				k := 1 + rng.IntN(len(part)-1)
+				sh.Cursor = walkdir.Entry{Path: part[k-1]}.Cursor()
+				got = liveSplits(t, s, sh, rng.IntN(len(part)-k+1), rng.Float64()*0.9, rng.Float64()*0.9)
+				if !slices.Equal(got, part[k:]) {
+					t.Fatalf("seed %d: shard %v split live: %d entries, want %d (first difference at %d)", seed, sh, len(got), len(part)-k, firstDiff(got, part[k:]))
+				}
+			}
 		}
 	}
 }
