@@ -33,7 +33,9 @@ type Sharder struct {
 // above 1 (a shard's reader reads one directory at a time: run more shards
 // at once instead) and what Dir refuses are errors.
 //
-// Its shards' Source is "walkdir:" followed by root, cleaned. Their
+// Its shards' Source is "walkdir:" followed by root, cleaned: give
+// every process that opens them the same root (absolute, where their
+// working directories differ). Their
 // positions (Start, End) are paths relative to root, in the syntax of
 // the operating system, as an Entry's path is below root: "a/b" for
 // root/a/b. "." is root itself.
