@@ -208,8 +208,10 @@ func (ss *shardSuite[V]) splitCovers() error {
 	return errors.Join(errs...)
 }
 
-// probes returns shards to split live: the whole source, and the middle
-// shard of a Split in three, with their values.
+// probes returns shards to split live: the whole source, the middle
+// shard of a Split in three, and the whole source opened with the cursor
+// of its value a third of the way (a worker resuming its shard), with
+// their values.
 func (ss *shardSuite[V]) probes(ctx context.Context) ([]shard.Shard, [][]V, error) {
 	var shards []shard.Shard
 	var values [][]V
@@ -224,6 +226,11 @@ func (ss *shardSuite[V]) probes(ctx context.Context) ([]shard.Shard, [][]V, erro
 			return nil, nil, err
 		}
 		shards, values = append(shards, sh), append(values, vs)
+	}
+	if all := values[0]; len(all) >= 3 {
+		sh := shards[0]
+		sh.Cursor = ss.sh.Cursor(all[len(all)/3])
+		shards, values = append(shards, sh), append(values, all[len(all)/3+1:])
 	}
 	return shards, values, nil
 }
