@@ -405,12 +405,12 @@ func (ss *shardSuite[V]) concurrentSplit() error {
 		signal()
 		wg.Wait()
 		if runErr != nil {
-			return fmt.Errorf("All: %w", runErr)
+			return fmt.Errorf("All(ctx) = %w", runErr)
 		}
 		switch {
 		case errors.Is(splitErr, shard.ErrNoSplit):
 		case splitErr != nil:
-			return fmt.Errorf("Split from another goroutine = %w", splitErr)
+			return fmt.Errorf("Split(ctx, 0.5) from another goroutine = %w", splitErr)
 		default:
 			vs, err := ss.read(ctx, res)
 			if err != nil {
@@ -435,7 +435,7 @@ func (ss *shardSuite[V]) splitAtEnd() error {
 		}
 		for _, err := range r.All(ctx) {
 			if err != nil {
-				return fmt.Errorf("All: %w", err)
+				return fmt.Errorf("All(ctx) = %w", err)
 			}
 		}
 		if res, err := r.Split(ctx, 0); !errors.Is(err, shard.ErrNoSplit) {

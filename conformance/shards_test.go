@@ -69,7 +69,6 @@ type keyReader struct {
 	ks      *keyShards
 	mu      sync.Mutex
 	sh      shard.Shard // End narrowed, Cursor advanced
-	used    bool
 	yielded bool
 }
 
