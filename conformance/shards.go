@@ -14,7 +14,9 @@ import (
 // Shards describes a shard.Source under test. Source, Want and Cursor are
 // required.
 type Shards[V any] struct {
-	// Source is the source under test.
+	// Source is the source under test. The checks keep the values its
+	// readers yield, so they must be safe to keep (a reader whose values
+	// alias a buffer must be wrapped to yield copies).
 	Source shard.Source[V]
 
 	// Want is every value of the source, in its order: what the
