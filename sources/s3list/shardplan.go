@@ -26,14 +26,14 @@ import (
 
 // planPage is the MaxKeys of Split's requests, whatever the input's: the
 // most S3 lists at once, as many keys to weigh for the same request.
-const planPage = 1000
+var planPage int32 = 1000 // a variable for the tests
 
 // discoveryPages bounds the pages of the top level that Split lists; the
 // rest is weighed as one part.
 const discoveryPages = 4
 
 // maxWeighed bounds the parts Split weighs by requests of their own; past
-// it, every part counts as a page.
+// it, it weighs a sample of them.
 const maxWeighed = 64
 
 // probes bounds the one-key requests that look for where a part ends.
@@ -119,12 +119,36 @@ func (s *Sharder) weigh(ctx context.Context, parts []*part) error {
 			todo = append(todo, p)
 		}
 	}
+	// Past maxWeighed, weigh an even sample of them, the first and the
+	// last among them, and give the others the sample's mean.
+	var others []*part
 	if len(todo) > maxWeighed {
-		for _, p := range todo {
-			p.weight = planPage
+		sample := make([]*part, maxWeighed)
+		for i := range sample {
+			sample[i] = todo[i*(len(todo)-1)/(maxWeighed-1)]
 		}
-		return nil
+		for _, p := range todo {
+			if !slices.Contains(sample, p) {
+				others = append(others, p)
+			}
+		}
+		todo = sample
 	}
+	if err := s.weighAll(ctx, todo); err != nil {
+		return err
+	}
+	mean := 0.0
+	for _, p := range todo {
+		mean += p.weight / float64(len(todo))
+	}
+	for _, p := range others {
+		p.weight = mean
+	}
+	return nil
+}
+
+// weighAll weighs parts, several at once.
+func (s *Sharder) weighAll(ctx context.Context, todo []*part) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -180,7 +204,7 @@ func (s *Sharder) weighPart(ctx context.Context, p *part) error {
 		p.keys, p.exact, p.weight = keys, true, float64(len(keys))
 		return nil
 	}
-	p.weight = planPage
+	p.weight = float64(planPage)
 	m := len(keys)
 	if m < 2 {
 		return nil
