@@ -43,7 +43,7 @@ func TestShardsCoverRandom(t *testing.T) {
 	cs := newClients(t)
 	c, ft := cs.client()
 	defer s3list.SetPlanPage(50)()
-	sizes := []int{1, 30 + rng.IntN(100), 150 + rng.IntN(150), 300 + rng.IntN(200)}
+	sizes := []int{1, 30 + rng.IntN(100), 100 + rng.IntN(150), 250 + rng.IntN(150)}
 	rng.Shuffle(len(sizes), func(i, j int) { sizes[i], sizes[j] = sizes[j], sizes[i] })
 	for i, shape := range []string{"flat", "nested", "skewed", "unicode"} {
 		t.Run(fmt.Sprintf("%s/%d", shape, sizes[i]), func(t *testing.T) {
@@ -239,4 +239,81 @@ func splitWhileReading(sh *s3list.Sharder, s shard.Shard, k int, keep float64, w
 		return fmt.Errorf("the reader and its residual yield %d keys, want %d: %s", len(got), len(want), firstDiff(got, want))
 	}
 	return nil
+}
+
+// TestSplitBalance checks that Split's estimates balance the shards: no
+// shard holds more than twice its share. Skewed: the big prefix is larger
+// than Split's pages (cut to 50 keys), so its size is estimated. Hex:
+// flat keys whose first page starts with digits only, so that the
+// keyspace fit to it must be refit to number the keys from "a" on.
+// ManyPrefixes: more prefixes than Split weighs one by one, followed by
+// objects at the top level.
+func TestSplitBalance(t *testing.T) {
+	skewed := func() []string {
+		var ks []string
+		for i := range 270 {
+			ks = append(ks, fmt.Sprintf("big/%05d", i*37))
+		}
+		for p := range 6 {
+			for i := range 5 {
+				ks = append(ks, fmt.Sprintf("s%d/%d", p, i))
+			}
+		}
+		return ks
+	}
+	hex := func() []string {
+		var ks []string
+		for i := range 400 {
+			ks = append(ks, fmt.Sprintf("%04x", i*160))
+		}
+		return ks
+	}
+	prefixes := func() []string {
+		var ks []string
+		for p := range 70 {
+			ks = append(ks, fmt.Sprintf("p%02d/0", p))
+		}
+		for i := range 170 {
+			ks = append(ks, fmt.Sprintf("z%03d", i))
+		}
+		return ks
+	}
+	cs := newClients(t)
+	c, _ := cs.client()
+	for _, tc := range []struct {
+		name     string
+		keys     func() []string
+		n        int
+		planPage int32
+	}{
+		{"Skewed", skewed, 6, 50},
+		{"Hex", hex, 6, 50},
+		{"ManyPrefixes", prefixes, 4, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer s3list.SetPlanPage(tc.planPage)()
+			bucket := fileBucket(t, "balance-"+tc.name, tc.keys)
+			sh, err := s3list.NewSharder(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shards, err := sh.Split(context.Background(), tc.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var counts []int
+			for _, s := range shards {
+				ks, err := readShard(sh, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				counts = append(counts, len(ks))
+			}
+			share := len(tc.keys()) / tc.n
+			t.Logf("Split(%d): %v keys, a share is %d", tc.n, counts, share)
+			if len(shards) != tc.n || slices.Max(counts) > 2*share {
+				t.Errorf("Split(%d) gave %d shards of %v keys; want %d, none above %d", tc.n, len(shards), counts, tc.n, 2*share)
+			}
+		})
+	}
 }
