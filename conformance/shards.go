@@ -353,6 +353,12 @@ func (ss *shardSuite[V]) liveSplitAt(ctx context.Context, sh shard.Shard, want [
 			if at := r.Shard(); at.End != res.Start || res.Cursor != "" {
 				return fmt.Errorf("split %d: Split(%v) after %d values gave [%q, %q) cursor %q; the reader now ends at %q", round+1, kp, len(got), res.Start, res.End, res.Cursor, at.End)
 			}
+			if res.Source != sh.Source {
+				return fmt.Errorf("split %d: Split(%v) gave a residual of Source %q, want %q", round+1, kp, res.Source, sh.Source)
+			}
+			if back, err := shard.Parse(res.String()); err != nil || back != res {
+				return fmt.Errorf("split %d: Parse(%q) of the residual = %+v, %v; want %+v", round+1, res.String(), back, err, res)
+			}
 			residuals = append(residuals, res)
 		}
 		pull()

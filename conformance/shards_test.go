@@ -28,6 +28,7 @@ type keyShards struct {
 	acceptAny    bool // Open takes any Source
 	refuseSplits bool // a reader's Split always says ErrNoSplit
 	forgetCursor bool // a reader's Split, before All yields, ignores the Cursor it was opened with
+	nameless     bool // a reader's Split gives a residual without Source
 }
 
 const keySource = "keys"
@@ -117,6 +118,9 @@ func (r *keyReader) Split(_ context.Context, keep float64) (shard.Shard, error) 
 		p = r.sh.Cursor
 	}
 	res := shard.Shard{Source: keySource, Start: p, End: r.sh.End}
+	if r.ks.nameless {
+		res.Source = ""
+	}
 	if !r.ks.noNarrow {
 		r.sh.End = p
 	}
@@ -157,6 +161,7 @@ func TestBrokenShards(t *testing.T) {
 		{"stale Shard cursor", func(ks *keyShards) { ks.staleCursor = true }, "ReaderShard: k=1: Shard() after 1 values"},
 		{"foreign shard opened", func(ks *keyShards) { ks.acceptAny = true }, "BadShards: Open("},
 		{"never splits", func(ks *keyShards) { ks.refuseSplits = true }, "want a residual"},
+		{"residual without source", func(ks *keyShards) { ks.nameless = true }, `gave a residual of Source "", want "keys"`},
 		{"split forgets the opened cursor", func(ks *keyShards) { ks.forgetCursor = true }, "LiveSplit: shard 2 keep 0 k=0:"},
 	}
 	for _, tt := range tests {
