@@ -1,0 +1,134 @@
+package otel_test
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/sluice-go/sluice/observe/otel"
+)
+
+// newMetrics returns a Metrics on a meter provider with a manual reader,
+// and the reader. Both are shut down when the test ends.
+func newMetrics(t *testing.T, opts *otel.Options) (*otel.Metrics, *sdkmetric.ManualReader) {
+	t.Helper()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	m, err := otel.New(mp, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	return m, reader
+}
+
+// A point is one data point collected: a sum's or gauge's value, or a
+// histogram's count, sum, bounds and per-bucket counts.
+type point struct {
+	value   float64
+	count   uint64
+	sum     float64
+	bounds  []float64
+	buckets []uint64
+}
+
+// collect returns the data points of the instrument name, by their
+// attributes written "k=v,k=v" in key order.
+func collect(t *testing.T, r *sdkmetric.ManualReader, name string) map[string]point {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	out := map[string]point{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					out[attrs(p.Attributes)] = point{value: float64(p.Value)}
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					out[attrs(p.Attributes)] = point{value: p.Value}
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					out[attrs(p.Attributes)] = point{count: p.Count, sum: p.Sum, bounds: p.Bounds, buckets: p.BucketCounts}
+				}
+			default:
+				t.Fatalf("%s: unexpected data %T", name, m.Data)
+			}
+		}
+	}
+	return out
+}
+
+func attrs(s attribute.Set) string {
+	var kv []string
+	for _, a := range s.ToSlice() {
+		kv = append(kv, string(a.Key)+"="+a.Value.String())
+	}
+	return strings.Join(kv, ",")
+}
+
+// ints yields 0, 1, … n-1 (forever if n < 0), then err if not nil.
+func ints(n int, err error) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		for i := 0; n < 0 || i < n; i++ {
+			if !yield(i, nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(0, err)
+		}
+	}
+}
+
+// blockAfter yields n values, then waits for ctx and yields its error.
+func blockAfter(n int) func(context.Context) iter.Seq2[int, error] {
+	return func(ctx context.Context) iter.Seq2[int, error] {
+		return func(yield func(int, error) bool) {
+			for i := range n {
+				if !yield(i, nil) {
+					return
+				}
+			}
+			<-ctx.Done()
+			yield(0, ctx.Err())
+		}
+	}
+}
+
+// drain receives up to max values from ch (all if max < 0).
+func drain[V any](ch <-chan V, max int) int {
+	n := 0
+	for max < 0 || n < max {
+		if _, ok := <-ch; !ok {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+func keys[V any](m map[string]V) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return fmt.Sprint(ks)
+}
