@@ -234,7 +234,16 @@ func selected(t Table) []string {
 // a key, and how many key columns it appends to the select list: those
 // without a name in names.
 func keysetQueries(t Table, names []string, page int) (first, next string, extra int) {
-	sel := t.Select
+	sel, extra := selectList(t, names)
+	first, next = keysetRange(t, "SELECT "+sel+" FROM "+t.From)
+	tail := " ORDER BY " + keyList(t) + " LIMIT " + strconv.Itoa(page)
+	return first + tail, next + tail, extra
+}
+
+// selectList returns the select list of t's pages: t.Select, then the key
+// columns without a name in names, and how many of those it appends.
+func selectList(t Table, names []string) (sel string, extra int) {
+	sel = t.Select
 	if strings.TrimSpace(sel) == "" {
 		sel = "*"
 	}
@@ -247,9 +256,7 @@ func keysetQueries(t Table, names []string, page int) (first, next string, extra
 			sel += ", (" + k + ") AS sluice_key_" + strconv.Itoa(extra)
 		}
 	}
-	first, next = keysetRange(t, "SELECT "+sel+" FROM "+t.From)
-	tail := " ORDER BY " + keyList(t) + " LIMIT " + strconv.Itoa(page)
-	return first + tail, next + tail, extra
+	return sel, extra
 }
 
 // keyList returns t's key columns as the queries list them: "(k1), (k2)".
@@ -288,6 +295,17 @@ func KeysetEstimate(ctx context.Context, db Querier, t Table, opts *KeysetOption
 	if k.start != nil {
 		query, args = next, k.argsAfter(k.start)
 	}
+	n, err := explainRows(ctx, db, query, args)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return 0, k.pageError(ctx, query, pgErr, k.start != nil)
+	}
+	return n, err
+}
+
+// explainRows returns the number of rows the planner expects query to
+// return. The error of the query is the server's, not wrapped.
+func explainRows(ctx context.Context, db Querier, query string, args []any) (int64, error) {
 	var plan []struct {
 		Plan struct {
 			Rows float64 `json:"Plan Rows"`
@@ -295,11 +313,11 @@ func KeysetEstimate(ctx context.Context, db Querier, t Table, opts *KeysetOption
 	}
 	rows, err := db.Query(ctx, "EXPLAIN (FORMAT JSON) "+query, args...)
 	if err != nil {
-		return 0, k.pageError(ctx, query, err, k.start != nil)
+		return 0, queryError(ctx, query, err)
 	}
 	out, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[[]byte])
 	if err != nil {
-		return 0, k.pageError(ctx, query, err, k.start != nil)
+		return 0, queryError(ctx, query, err)
 	}
 	if err := json.Unmarshal(out, &plan); err != nil || len(plan) != 1 {
 		return 0, fmt.Errorf("sqlrows: keyset: reading the plan of %s: %v", query, err)
