@@ -42,7 +42,9 @@ var quick = timing{MaxWorkers: 2, JobTimeout: 10 * time.Second, RescueAfter: 12 
 // after a few kills of one job.
 type retrySoon struct{}
 
-func (retrySoon) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(500 * time.Millisecond) }
+func (retrySoon) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(500 * time.Millisecond)
+}
 
 // newPool opens a pool on dsn with room for River and MaxWorkers jobs,
 // each with a source's connection and a batch's.
