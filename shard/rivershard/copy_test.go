@@ -71,7 +71,7 @@ func checkTableCopy(t *testing.T, db *pgxpool.Pool) {
 func TestCopyTable(t *testing.T) {
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
-INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 50000) AS i;`)
+INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) AS i;`)
 	src, err := tableSource(pool)
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ type timing struct {
 	SplitAfter  time.Duration
 }
 
-var quick = timing{MaxWorkers: 2, JobTimeout: 10 * time.Second, RescueAfter: 12 * time.Second, SplitAfter: time.Second}
+var quick = timing{MaxWorkers: 2, JobTimeout: 10 * time.Second, RescueAfter: 12 * time.Second, SplitAfter: 2 * time.Second}
 
 // retrySoon is a River retry policy that retries a failed job after half
 // a second, every time: River's default waits attempt⁴ seconds, minutes

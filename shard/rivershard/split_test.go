@@ -97,7 +97,7 @@ FROM river_job WHERE kind = $1`, rivershard.Kind).Scan(&splits, &snoozes)
 func TestStaleAttempt(t *testing.T) {
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
-INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 4000) AS i;`)
+INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 2000) AS i;`)
 	keyset, err := tableSource(pool)
 	if err != nil {
 		t.Fatal(err)
@@ -125,8 +125,8 @@ WHERE kind = $1 AND state = 'running'`, rivershard.Kind)
 		t.Fatalf("rescuing the job: %v, %v", tag, err)
 	}
 	at := rows()
-	time.Sleep(time.Second) // some 20 batches of the old attempt
-	if after := rows(); after != at || at == 4000 {
+	time.Sleep(time.Second) // some 20 batches of the old attempt, at a row a millisecond
+	if after := rows(); after != at || at == 2000 {
 		t.Fatalf("rivershard_dst held %d rows when the job was rescued, %d a second later", at, after)
 	}
 	if _, err := pool.Exec(ctx, "UPDATE river_job SET scheduled_at = now(), state = 'available' WHERE kind = $1", rivershard.Kind); err != nil {
@@ -142,7 +142,7 @@ WHERE kind = $1 AND state = 'running'`, rivershard.Kind)
 func TestCheckpointed(t *testing.T) {
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
-INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 1500) AS i;`)
+INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 600) AS i;`)
 	keyset, err := tableSource(pool)
 	if err != nil {
 		t.Fatal(err)
@@ -177,8 +177,8 @@ INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 1500) A
 		}
 		n++
 	}
-	if n != 1500 {
-		t.Errorf("%d objects for 1500 rows", n)
+	if n != 600 {
+		t.Errorf("%d objects for 600 rows", n)
 	}
 	p, err := rivershard.Status(ctx, pool, "objects", nil)
 	t.Logf("%+v %v", p, err)

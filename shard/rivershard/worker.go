@@ -104,6 +104,13 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	if !ok {
 		return fmt.Errorf("rivershard: run %q is not registered with this worker", job.Args.Run)
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		// River's rescuer leaves alone a running job whose timeout is
+		// -1 (makeRetryDecision, internal/maintenance/job_rescuer.go):
+		// a dead worker's shard would never be read again.
+		return errors.New("rivershard: the job has no timeout (River's JobTimeout or the worker's is -1): " +
+			"River never rescues such a job from a dead worker; give it a timeout")
+	}
 	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
 	if err != nil {
 		return fmt.Errorf("rivershard: %w", err)
