@@ -15,6 +15,9 @@
 //	                                               objects and, with a Delimiter,
 //	                                               common prefixes, as Entry
 //
+// NewSharder(client, in, opts) cuts the listing into shards of key
+// ranges, for many processes to list (see Shards).
+//
 // client is the SDK's s3.ListObjectsV2APIClient, so an *s3.Client or any
 // wrapper of one works, and in is the SDK's own input, copied and never
 // modified: its Prefix, Delimiter, MaxKeys (the size of each page),
@@ -115,11 +118,64 @@
 // stream's own context, so stop cancels the requests too, and every
 // goroutine of a concurrent listing has exited when it returns.
 //
+// # Shards
+//
+// A Sharder (NewSharder) cuts the listing of an input into shards for
+// package shard, so that many processes each list a disjoint part of a
+// bucket: a shard is a range of keys [Start, End) in key order, "" being
+// the start and the end of the listing, and its Source is "s3list:"
+// followed by the bucket, "/" and the input's Prefix.
+//
+//	sharder, err := s3list.NewSharder(client, in, nil)
+//	shards, err := sharder.Split(ctx, 16)      // plan: one job per shard
+//	r, err := sharder.Open(sh)                 // a worker, with its job's shard
+//	for e, err := range r.All(ctx) { … }       // save r.Shard() with what it wrote
+//	rest, err := r.Split(ctx, 0.5)             // from another goroutine: hand off half
+//
+// Split cuts where the concurrent listing would: it lists the top level
+// with the delimiter "/" (up to 4 pages of 1000 entries), weighs each
+// common prefix by its first page (and, for up to 64 of them, more
+// requests only when a prefix holds more than a page: a few one-key
+// requests find about where its keys end, and the density of its first
+// page says about how many it holds), and cuts at the prefixes, at known
+// keys, or, inside a large prefix or run of flat keys, at keys estimated
+// between its first and last. A skewed bucket, one prefix holding most
+// keys, is cut inside that prefix. The estimate only balances the
+// shards, which cover the listing exactly whatever it says; a shard
+// larger than guessed is split while it runs.
+//
+// A Reader lists its shard one page at a time, as All does, in pages of
+// the input's MaxKeys: its first request starts just before Start (S3's
+// StartAfter is exclusive: it is Start with its last code point lowered
+// and followed by U+10FFFF, and the keys S3 returns before Start are
+// dropped), or strictly after the shard's Cursor; it yields only keys
+// below End, and, near End, asks for a page no larger than the density
+// of the last says is left, since S3 cannot end a page at a key. Its
+// Split picks a key strictly after the last yielded: among the keys of
+// the page already fetched, when that page holds the part kept; else one
+// estimated from the page's density, between the reader's position and
+// End; else the least key after the last yielded, giving away all the
+// rest. It sends no request, and narrows End under the reader's lock,
+// so that a key already fetched at or past the new End is never
+// yielded. Reader.Shard returns the shard as it stands, with the cursor
+// of the last key yielded: opening it resumes there.
+//
+// A listing that cannot be cut into key ranges is refused by NewSharder:
+// a Delimiter, a ContinuationToken, a StartAfter, Options.After (a shard
+// carries its own cursor) or Options.Unordered. A shard of another bucket
+// or prefix, or whose positions are not keys under the input's Prefix or
+// whose Cursor lies outside it, is refused by Open with an error wrapping
+// shard.ErrBadShard, before any request.
+//
 // # Testing
 //
 // Each form passes the conformance suite (package conformance) against a
 // Versity S3 Gateway, with faults injected by an http.RoundTripper
 // between the client and the gateway (internal/s3fault): an
 // AccessDenied answer to the request after n entries for Fail, a request
-// that hangs until canceled for Stall.
+// that hangs until canceled for Stall. So does the Reader of a shard,
+// and the Sharder passes conformance.TestShards on a bucket of prefixes
+// and on a skewed one; a property test splits buckets of random keys
+// (flat, nested, skewed, non-ASCII) into random numbers of shards and
+// checks they hold the listing exactly.
 package s3list

@@ -24,8 +24,16 @@ import (
 // weights crosses each n-th of the whole: at a part's start, at one of
 // its known keys, or at a key of its keyspace in between.
 
+// planPage is the MaxKeys of Split's requests, whatever the input's: the
+// most S3 lists at once, as many keys to weigh for the same request.
+var planPage int32 = 1000 // a variable for the tests
+
+// discoveryPages bounds the pages of the top level that Split lists; the
+// rest is weighed as one part.
+const discoveryPages = 4
+
 // maxWeighed bounds the parts Split weighs by requests of their own; past
-// it, every part counts as a page.
+// it, it weighs a sample of them.
 const maxWeighed = 64
 
 // probes bounds the one-key requests that look for where a part ends.
@@ -54,63 +62,93 @@ type part struct {
 // cut the listing into n shards of about as many keys each.
 func (s *Sharder) plan(ctx context.Context, n int) ([]string, error) {
 	l := s.l
-	page := pageSizeOf(&l.in)
 	in := l.in
 	in.Delimiter = aws.String(discoveryDelimiter)
-	in.MaxKeys = aws.Int32(int32(page))
-	out, err := l.client.ListObjectsV2(ctx, &in, l.opts.ClientOptions...)
-	if err != nil {
-		return nil, l.fail(ctx, "", err)
-	}
+	in.MaxKeys = aws.Int32(planPage)
 	var parts []*part
 	var run *part
-	merge(out.Contents, out.CommonPrefixes, func(e Entry) bool {
-		if e.IsPrefix() {
-			run = nil
-			parts = append(parts, &part{start: e.Prefix, prefix: e.Prefix})
+	after, start := "", "" // where the top level not yet listed starts
+	for page := 1; ; page++ {
+		out, err := l.client.ListObjectsV2(ctx, &in, l.opts.ClientOptions...)
+		if err != nil {
+			return nil, l.fail(ctx, after, err)
+		}
+		merge(out.Contents, out.CommonPrefixes, func(e Entry) bool {
+			if e.IsPrefix() {
+				run = nil
+				parts = append(parts, &part{start: e.Prefix, prefix: e.Prefix})
+				return true
+			}
+			if run == nil {
+				run = &part{start: e.Key(), exact: true}
+				parts = append(parts, run)
+			}
+			run.keys = append(run.keys, e.Key())
+			run.weight++
 			return true
+		})
+		if !aws.ToBool(out.IsTruncated) {
+			break
 		}
-		if run == nil {
-			run = &part{start: e.Key(), exact: true}
-			parts = append(parts, run)
-		}
-		run.keys = append(run.keys, e.Key())
-		run.weight++
-		return true
-	})
-	if aws.ToBool(out.IsTruncated) {
-		rest := &part{}
-		switch last, isPrefix := lastEntry(out); {
-		case last == "": // truncated, yet empty: weigh the whole listing
+		last, isPrefix := lastEntry(out)
+		switch {
+		case last == "": // truncated, yet empty
 		case isPrefix:
-			rest.startAfter = afterPrefix(last)
-			rest.start = rest.startAfter
+			after, start = afterPrefix(last), afterPrefix(last)
 		default:
-			rest.startAfter = last
-			rest.start = successor(last)
+			after, start = last, successor(last)
 		}
-		parts = append(parts, rest)
+		if last == "" || page == discoveryPages {
+			// The rest of the top level, weighed as one part.
+			parts = append(parts, &part{start: start, startAfter: after})
+			break
+		}
+		in.ContinuationToken, in.StartAfter = nil, aws.String(after)
 	}
-	if err := s.weigh(ctx, parts, page); err != nil {
+	if err := s.weigh(ctx, parts); err != nil {
 		return nil, err
 	}
 	return cutsOf(parts, n), nil
 }
 
 // weigh weighs the parts not known exactly, several at once.
-func (s *Sharder) weigh(ctx context.Context, parts []*part, page int) error {
+func (s *Sharder) weigh(ctx context.Context, parts []*part) error {
 	var todo []*part
 	for _, p := range parts {
 		if !p.exact {
 			todo = append(todo, p)
 		}
 	}
+	// Past maxWeighed, weigh an even sample of them, the first and the
+	// last among them, and give the others the sample's mean.
+	var others []*part
 	if len(todo) > maxWeighed {
-		for _, p := range todo {
-			p.weight = float64(page)
+		sample := make([]*part, maxWeighed)
+		for i := range sample {
+			sample[i] = todo[i*(len(todo)-1)/(maxWeighed-1)]
 		}
-		return nil
+		for _, p := range todo {
+			if !slices.Contains(sample, p) {
+				others = append(others, p)
+			}
+		}
+		todo = sample
 	}
+	if err := s.weighAll(ctx, todo); err != nil {
+		return err
+	}
+	mean := 0.0
+	for _, p := range todo {
+		mean += p.weight / float64(len(todo))
+	}
+	for _, p := range others {
+		p.weight = mean
+	}
+	return nil
+}
+
+// weighAll weighs parts, several at once.
+func (s *Sharder) weighAll(ctx context.Context, todo []*part) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -125,7 +163,7 @@ func (s *Sharder) weigh(ctx context.Context, parts []*part, page int) error {
 				return
 			}
 			defer func() { <-sem }()
-			if err := s.weighPart(ctx, p, page); err != nil {
+			if err := s.weighPart(ctx, p); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err
@@ -144,7 +182,7 @@ func (s *Sharder) weigh(ctx context.Context, parts []*part, page int) error {
 
 // weighPart lists the first page of p and, if p is larger, estimates how
 // many keys it holds.
-func (s *Sharder) weighPart(ctx context.Context, p *part, page int) error {
+func (s *Sharder) weighPart(ctx context.Context, p *part) error {
 	l := s.l
 	in := l.in
 	if p.prefix != "" {
@@ -153,7 +191,7 @@ func (s *Sharder) weighPart(ctx context.Context, p *part, page int) error {
 	if p.startAfter != "" {
 		in.StartAfter = aws.String(p.startAfter)
 	}
-	in.MaxKeys = aws.Int32(int32(page))
+	in.MaxKeys = aws.Int32(planPage)
 	out, err := l.client.ListObjectsV2(ctx, &in, l.opts.ClientOptions...)
 	if err != nil {
 		return l.fail(ctx, p.startAfter, err)
@@ -166,54 +204,98 @@ func (s *Sharder) weighPart(ctx context.Context, p *part, page int) error {
 		p.keys, p.exact, p.weight = keys, true, float64(len(keys))
 		return nil
 	}
-	p.weight = float64(page)
+	p.weight = float64(planPage)
 	m := len(keys)
 	if m < 2 {
 		return nil
 	}
-	base := aws.ToString(in.Prefix)
-	ks := newKeyspace(base, keys[0], keys[m/4], keys[m/2], keys[3*m/4], keys[m-1])
-	first, last := ks.value(keys[0]), ks.value(keys[m-1])
-	if last.Cmp(first) <= 0 {
+	e := estimator{base: aws.ToString(in.Prefix), firstKey: keys[0], pageLast: keys[m-1]}
+	e.fit(keys[0], keys[m/4], keys[m/2], keys[3*m/4], keys[m-1])
+	if e.last.Cmp(e.first) <= 0 {
 		return nil
 	}
-	end, err := s.findEnd(ctx, &in, ks, first, last, keys[m-1])
-	if err != nil {
+	if err := s.findEnd(ctx, &in, &e, keys[m-1]); err != nil {
 		return err
 	}
-	// (m-1) keys span last-first: the part's keys span about end-first.
-	w := new(big.Float).SetInt(new(big.Int).Sub(end, first))
-	w.Quo(w, new(big.Float).SetInt(new(big.Int).Sub(last, first)))
+	// m-1 keys span last-first: the part's keys span about end-first.
+	w := new(big.Float).SetInt(new(big.Int).Sub(e.end, e.first))
+	w.Quo(w, new(big.Float).SetInt(new(big.Int).Sub(e.last, e.first)))
 	est, _ := w.Float64()
 	p.weight = max(est*float64(m-1)+1, float64(m+1))
-	p.ks, p.lo, p.hi, p.base, p.estimate = ks, first, end, base, true
+	p.ks, p.lo, p.hi, p.base, p.estimate = e.ks, e.first, e.end, e.base, true
 	return nil
 }
 
-// findEnd returns about the number, in ks, of the last key of the
-// listing of in, whose key lastKey numbered last exists: it narrows
-// (last, the greatest number of ks] by one-key requests, halving it
-// until what is left is a sixteenth of what is known, or probes run out.
-func (s *Sharder) findEnd(ctx context.Context, in *s3.ListObjectsV2Input, ks *keyspace, first, last *big.Int, lastKey string) (*big.Int, error) {
-	l := s.l
-	hi := big.NewInt(1) // one past the greatest number
-	for _, c := range ks.classes {
-		hi.Mul(hi, big.NewInt(int64(c.size())))
+// An estimator numbers the keys of a part larger than a page, to find
+// about where they end.
+type estimator struct {
+	base     string
+	samples  []string
+	ks       *keyspace
+	firstKey string
+	pageLast string
+	first    *big.Int // the number of the part's first key
+	last     *big.Int // of its first page's last key
+	end      *big.Int // of about its last key
+}
+
+// fit (re)makes the keyspace from the samples and more.
+func (e *estimator) fit(more ...string) {
+	e.samples = append(e.samples, more...)
+	e.ks = newKeyspace(e.base, e.samples...)
+	e.first, e.last = e.ks.value(e.firstKey), e.ks.value(e.pageLast)
+}
+
+// holds reports whether each byte of k is of its position's class, so
+// that the keyspace numbers k as it is.
+func (ks *keyspace) holds(k string) bool {
+	rest := k[len(ks.base):]
+	if len(rest) > len(ks.classes) {
+		return false
 	}
-	lo := new(big.Int).Set(last)
+	for i := range len(rest) {
+		if c := ks.classes[i]; c != anyByte && strings.IndexByte(string(c), rest[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// findEnd sets e.end to about the number of the last key of the listing
+// of in, whose key lastKey exists: it narrows (lastKey, the greatest
+// number] by one-key requests, halving it until what is left is a
+// sixteenth of what is known, or probes run out. It asks first for a key
+// past the greatest number: a key found that the keyspace cannot number
+// (a letter where the first page had only digits) refits it.
+func (s *Sharder) findEnd(ctx context.Context, in *s3.ListObjectsV2Input, e *estimator, lastKey string) error {
+	l := s.l
+	var lo, hi *big.Int
+	bounds := func() {
+		lo = e.ks.value(lastKey)
+		hi = big.NewInt(1) // one past the greatest number
+		for _, c := range e.ks.classes {
+			hi.Mul(hi, big.NewInt(int64(c.size())))
+		}
+	}
+	bounds()
 	probe := *in
 	probe.MaxKeys = aws.Int32(1)
 	probe.ContinuationToken = nil
 	two := big.NewInt(2)
+	top := true // the first probe asks for a key past the keyspace
 	for range probes {
 		gap := new(big.Int).Sub(hi, lo)
-		known := new(big.Int).Sub(lo, first)
-		if gap.Cmp(big.NewInt(1)) <= 0 || new(big.Int).Mul(gap, big.NewInt(16)).Cmp(known) <= 0 {
+		known := new(big.Int).Sub(lo, e.first)
+		if gap.Cmp(big.NewInt(1)) <= 0 || (!top && new(big.Int).Mul(gap, big.NewInt(16)).Cmp(known) <= 0) {
 			break
 		}
 		m := new(big.Int).Add(lo, hi)
 		m.Quo(m, two)
-		k, ok := ks.key(m)
+		if top {
+			m.Sub(hi, big.NewInt(1))
+			top = false
+		}
+		k, ok := e.ks.key(m)
 		if !ok {
 			hi = m
 			continue
@@ -225,14 +307,20 @@ func (s *Sharder) findEnd(ctx context.Context, in *s3.ListObjectsV2Input, ks *ke
 		probe.StartAfter = aws.String(k)
 		out, err := l.client.ListObjectsV2(ctx, &probe, l.opts.ClientOptions...)
 		if err != nil {
-			return nil, l.fail(ctx, k, err)
+			return l.fail(ctx, k, err)
 		}
 		if len(out.Contents) == 0 {
 			hi = m
 			continue
 		}
 		lastKey = aws.ToString(out.Contents[0].Key)
-		v := ks.value(lastKey)
+		if strings.HasPrefix(lastKey, e.base) && !e.ks.holds(lastKey) {
+			e.fit(lastKey)
+			bounds()
+			top = true
+			continue
+		}
+		v := e.ks.value(lastKey)
 		if v.Cmp(hi) >= 0 {
 			hi = new(big.Int).Add(v, big.NewInt(1))
 		}
@@ -241,7 +329,8 @@ func (s *Sharder) findEnd(ctx context.Context, in *s3.ListObjectsV2Input, ks *ke
 		}
 		lo = m
 	}
-	return lo, nil
+	e.end = lo
+	return nil
 }
 
 // cut returns the position about frac of the way through p.

@@ -1,0 +1,319 @@
+package s3list_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sluice-go/sluice/internal/testenv"
+	"github.com/sluice-go/sluice/internal/testenv/s3env"
+	"github.com/sluice-go/sluice/shard"
+	"github.com/sluice-go/sluice/sources/s3list"
+)
+
+var shardSeed = flag.Uint64("shardseed", 0, "the seed of TestShardsCoverRandom (0: from the clock)")
+
+// TestShardsCoverRandom is the property of Split: on buckets of random
+// keys of four shapes (flat, nested, skewed with one prefix holding 90%
+// of the keys, non-ASCII), of random sizes up to 1,200 keys (so that a
+// part is larger than Split's pages of 1,000 and its size estimated), for
+// random n and page sizes, the shards are contiguous from "" to "", each
+// yields only keys in its range, and together they yield the bucket's
+// listing exactly. In each, a random shard is also split while it is read,
+// after a random number of keys and keeping a random share: the reader and
+// its residual yield the shard's keys exactly. The seed is logged; rerun
+// one with -args -shardseed=N.
+func TestShardsCoverRandom(t *testing.T) {
+	seed := *shardSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	env := testenv.S3(t)
+	cs := newClients(t)
+	c, ft := cs.client()
+	defer s3list.SetPlanPage(50)()
+	sizes := []int{1, 30 + rng.IntN(100), 100 + rng.IntN(150), 250 + rng.IntN(150)}
+	rng.Shuffle(len(sizes), func(i, j int) { sizes[i], sizes[j] = sizes[j], sizes[i] })
+	for i, shape := range []string{"flat", "nested", "skewed", "unicode"} {
+		t.Run(fmt.Sprintf("%s/%d", shape, sizes[i]), func(t *testing.T) {
+			keys := randomKeys(rng, shape, sizes[i])
+			bucket := s3env.NewFileBucket(t, env, c, keys)
+			slices.Sort(keys)
+			if got := listKeys(t, c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}); !slices.Equal(got, keys) {
+				t.Fatalf("the bucket lists %d keys, want the %d written: %s", len(got), len(keys), firstDiff(got, keys))
+			}
+			for _, n := range []int{1 + rng.IntN(3), 4 + rng.IntN(6), 10 + rng.IntN(20)} {
+				page := int32(10 + rng.IntN(100))
+				n0, st0 := ft.Requests(), time.Now()
+				sh, err := s3list.NewSharder(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(page)}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				shards, err := sh.Split(context.Background(), n)
+				if err != nil {
+					t.Fatalf("Split(%d) = %v", n, err)
+				}
+				planned := ft.Requests() - n0
+				if err := contiguous(shards, n); err != nil {
+					t.Fatalf("Split(%d): %v", n, err)
+				}
+				var got []string
+				var counts []int
+				for _, s := range shards {
+					ks, err := readShard(sh, s)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, ks...)
+					counts = append(counts, len(ks))
+				}
+				if !slices.Equal(got, keys) {
+					t.Fatalf("the %d shards of Split(%d) in pages of %d yield %d keys, want %d: %s", len(shards), n, page, len(got), len(keys), firstDiff(got, keys))
+				}
+				t.Logf("Split(%d), pages of %d: %d shards of %v keys, %d requests to plan, %d in all, %v", n, page, len(shards), counts, planned, ft.Requests()-n0, time.Since(st0))
+
+				j := rng.IntN(len(shards))
+				k := rng.IntN(counts[j] + 1)
+				keep := rng.Float64() * 0.99
+				lo := 0
+				for _, c := range counts[:j] {
+					lo += c
+				}
+				if err := splitWhileReading(sh, shards[j], k, keep, keys[lo:lo+counts[j]]); err != nil {
+					t.Errorf("shard %d of Split(%d), split after %d keys keeping %.2f: %v", j, n, k, keep, err)
+				}
+			}
+		})
+	}
+}
+
+// randomKeys returns n distinct keys of a shape, of which no key is a
+// directory of another (the names of directories start with "d", of
+// files with "f"), so that a file bucket holds them.
+func randomKeys(rng *rand.Rand, shape string, n int) []string {
+	alphabet := []rune("0123456789abcdefghijklmnopqrstuvwxyz-_.")
+	if shape == "unicode" {
+		alphabet = []rune("01abzé€ü日-")
+	}
+	name := func(kind string) string {
+		var b strings.Builder
+		b.WriteString(kind)
+		n := 1 + rng.IntN(8)
+		if kind == "d" {
+			n = 1 + rng.IntN(2) // fewer directories, with more keys each
+		}
+		for range n {
+			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	path := func(maxDepth int) string {
+		var parts []string
+		for range rng.IntN(maxDepth + 1) {
+			parts = append(parts, name("d"))
+		}
+		return strings.Join(append(parts, name("f")), "/")
+	}
+	seen := map[string]bool{}
+	var keys []string
+	for len(keys) < n {
+		var k string
+		switch shape {
+		case "flat":
+			k = name("f")
+		case "skewed":
+			if rng.IntN(10) < 9 {
+				k = "dbig/" + path(1)
+			} else {
+				k = path(2)
+			}
+		default:
+			k = path(3)
+		}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// contiguous checks that shards are between 1 and n, from "" to "",
+// each starting where the one before ends, strictly after its Start.
+func contiguous(shards []shard.Shard, n int) error {
+	if len(shards) < 1 || len(shards) > n {
+		return fmt.Errorf("%d shards, want 1 to %d", len(shards), n)
+	}
+	if shards[0].Start != "" || shards[len(shards)-1].End != "" {
+		return fmt.Errorf("the shards run from %q to %q, want from \"\" to \"\"", shards[0].Start, shards[len(shards)-1].End)
+	}
+	for i, s := range shards {
+		if i > 0 && (s.Start != shards[i-1].End || s.Start <= shards[i-1].Start) {
+			return fmt.Errorf("shard %d is [%q, %q), after [%q, %q)", i, s.Start, s.End, shards[i-1].Start, shards[i-1].End)
+		}
+	}
+	return nil
+}
+
+// readShard reads s to its end and checks that its keys lie in its range.
+func readShard(sh *s3list.Sharder, s shard.Shard) ([]string, error) {
+	r, err := sh.Open(s)
+	if err != nil {
+		return nil, err
+	}
+	var ks []string
+	for e, err := range r.All(context.Background()) {
+		if err != nil {
+			return ks, err
+		}
+		k := e.Key()
+		if k < s.Start || (s.End != "" && k >= s.End) {
+			return ks, fmt.Errorf("shard [%q, %q) yields %q", s.Start, s.End, k)
+		}
+		ks = append(ks, k)
+	}
+	return ks, nil
+}
+
+// splitWhileReading reads k keys of s, splits it keeping keep of the rest,
+// reads on, and checks that the reader and the residual yield want.
+func splitWhileReading(sh *s3list.Sharder, s shard.Shard, k int, keep float64, want []string) error {
+	r, err := sh.Open(s)
+	if err != nil {
+		return err
+	}
+	var got []string
+	var res *shard.Shard
+	split := func() error {
+		p, err := r.Split(context.Background(), keep)
+		switch {
+		case errors.Is(err, shard.ErrNoSplit):
+			if k < len(want) {
+				return fmt.Errorf("Split = %v with %d keys unread", err, len(want)-k)
+			}
+		case err != nil:
+			return err
+		default:
+			res = &p
+		}
+		return nil
+	}
+	if k == 0 {
+		if err := split(); err != nil {
+			return err
+		}
+	}
+	for e, err := range r.All(context.Background()) {
+		if err != nil {
+			return err
+		}
+		got = append(got, e.Key())
+		if len(got) == k {
+			if err := split(); err != nil {
+				return err
+			}
+		}
+	}
+	if res != nil {
+		if r.Shard().End != res.Start {
+			return fmt.Errorf("the reader ends at %q, its residual starts at %q", r.Shard().End, res.Start)
+		}
+		rest, err := readShard(sh, *res)
+		if err != nil {
+			return err
+		}
+		got = append(got, rest...)
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("the reader and its residual yield %d keys, want %d: %s", len(got), len(want), firstDiff(got, want))
+	}
+	return nil
+}
+
+// TestSplitBalance checks that Split's estimates balance the shards: no
+// shard holds more than twice its share. Skewed: the big prefix is larger
+// than Split's pages (cut to 50 keys), so its size is estimated. Hex:
+// flat keys whose first page starts with digits only, so that the
+// keyspace fit to it must be refit to number the keys from "a" on.
+// ManyPrefixes: more prefixes than Split weighs one by one, followed by
+// objects at the top level.
+func TestSplitBalance(t *testing.T) {
+	skewed := func() []string {
+		var ks []string
+		for i := range 270 {
+			ks = append(ks, fmt.Sprintf("big/%05d", i*37))
+		}
+		for p := range 6 {
+			for i := range 5 {
+				ks = append(ks, fmt.Sprintf("s%d/%d", p, i))
+			}
+		}
+		return ks
+	}
+	hex := func() []string {
+		var ks []string
+		for i := range 400 {
+			ks = append(ks, fmt.Sprintf("%04x", i*160))
+		}
+		return ks
+	}
+	prefixes := func() []string {
+		var ks []string
+		for p := range 70 {
+			ks = append(ks, fmt.Sprintf("p%02d/0", p))
+		}
+		for i := range 170 {
+			ks = append(ks, fmt.Sprintf("z%03d", i))
+		}
+		return ks
+	}
+	cs := newClients(t)
+	c, _ := cs.client()
+	for _, tc := range []struct {
+		name     string
+		keys     func() []string
+		n        int
+		planPage int32
+	}{
+		{"Skewed", skewed, 6, 50},
+		{"Hex", hex, 6, 50},
+		{"ManyPrefixes", prefixes, 4, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer s3list.SetPlanPage(tc.planPage)()
+			bucket := fileBucket(t, "balance-"+tc.name, tc.keys)
+			sh, err := s3list.NewSharder(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shards, err := sh.Split(context.Background(), tc.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var counts []int
+			for _, s := range shards {
+				ks, err := readShard(sh, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				counts = append(counts, len(ks))
+			}
+			share := len(tc.keys()) / tc.n
+			t.Logf("Split(%d): %v keys, a share is %d", tc.n, counts, share)
+			if len(shards) != tc.n || slices.Max(counts) > 2*share {
+				t.Errorf("Split(%d) gave %d shards of %v keys; want %d, none above %d", tc.n, len(shards), counts, tc.n, 2*share)
+			}
+		})
+	}
+}
