@@ -33,8 +33,9 @@ var settleOpts = &conformance.Options{Latency: 3 * time.Second}
 var scan = pgx.RowToStructByName[item]
 
 // TestConformance runs the suite on every form: each query form against
-// a pool or a database/sql handle, the forms over rows already open, and
-// keyset pages over one and two key columns.
+// a pool or a database/sql handle, the forms over rows already open,
+// keyset pages over one and two key columns, and the reader of a keyset
+// shard.
 func TestConformance(t *testing.T) {
 	// One row more than the keyset scans read, for their Fail to fail
 	// after the last of them (see keysetSource).
@@ -123,6 +124,11 @@ func TestConformance(t *testing.T) {
 			keyCursor("x"), // a value an int column does not take
 			keyCursor("1", "2"),
 		}), settleOpts)
+	})
+
+	t.Run("Keyset/Shard", func(t *testing.T) {
+		pool := indexPool(t, dsn)
+		conformance.Test(t, keysetShardSource(t, pool, newPool(t, dsn)), settleOpts)
 	})
 
 	t.Run("Keyset/TwoColumns", func(t *testing.T) {

@@ -17,6 +17,7 @@
 //	SQL(ctx, db, query, args, scan) / SQLStream(…)         a query, through database/sql
 //	SQLRows(ctx, rows, scan) / SQLRowsStream(…)            *sql.Rows already open
 //	Keyset(ctx, db, table, scan, opts) / KeysetStream(…)   a table in pages, resumable
+//	NewKeysetSharder(db, table, scan, opts)                 a table in shards (see Shards)
 //
 // Each channel form takes the arguments of its iterator and then a
 // *sluice.StreamOptions, its last parameter. The pgx forms take a
@@ -76,6 +77,46 @@
 // each page has its own snapshot, so every row present for the whole
 // scan with an unchanged key is read exactly once, and other rows are
 // read or not depending on where the scan was when they changed.
+//
+// # Shards
+//
+// A [KeysetSharder] cuts a keyset scan into shards (package shard), for
+// many processes to read one table: its Split returns up to n contiguous
+// ranges of the key, [Start, End), each opened as a [KeysetReader] that
+// reads its range in pages as Keyset reads the table and resumes after a
+// row's cursor. Start and End are key tuples, encoded as cursors are; the
+// queries compare them with the key in the server,
+//
+//	SELECT … WHERE (k1, k2) >= ($1, $2) AND (k1, k2) < ($3, $4) ORDER BY k1, k2 LIMIT n
+//
+// in the key's own order (its types, its collations), never in Go's.
+//
+// What is exact: the cover. The shards of a Split hold every row of the
+// scan once, with no gap and no overlap, whatever the cut points are,
+// since they are the Ends of one shard and the Starts of the next; and a
+// reader's Split hands the rows it has not yielded to a new shard [p, End)
+// and stops before p, exactly, even while All runs, so that every row is
+// read by one of the two. (What a scan sees of concurrent writes is as
+// for Keyset: every row present for the whole run, with an unchanged key,
+// is read exactly once.)
+//
+// What is estimated: the sizes. Split cuts at the bounds of the key
+// column's histogram in pg_stats when the key is one column of an
+// analyzed table (so it reads nothing of the table), and otherwise at the
+// quantiles of a sample of the keys (TABLESAMPLE SYSTEM of at least 256
+// blocks for a table, which reads only those; a filter on random() over a
+// full scan of a view or a subquery), found by the server. Both count
+// rows, not key space, so a skewed key is cut where its rows are; both
+// leave out Table.Where; statistics may be older than the rows. A reader's
+// Split counts its rest up to 10,000 rows and beyond takes the planner's
+// estimate. Split of a table of 10^6 rows takes milliseconds with
+// statistics, about 0.1 s without.
+//
+// A reader split while All runs queries the database from the goroutine
+// calling Split, while a page of All may be open: the Querier must then
+// be a pool. A Cursor before the shard's Start is refused by the first
+// page, before any row (a cursor is compared with Start by the server
+// only); one at or after its End reads as a shard with nothing left.
 //
 // # Resuming after a failure
 //

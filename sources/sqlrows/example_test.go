@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sluice-go/sluice/shard"
 	"github.com/sluice-go/sluice/sources/sqlrows"
 )
 
@@ -171,4 +172,51 @@ func (r *exampleRows) Next(dest []driver.Value) error {
 	dest[0], dest[1] = int64(r.i+1), r.names[r.i]
 	r.i++
 	return nil
+}
+
+func ExampleNewKeysetSharder() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	table := sqlrows.Table{From: "events", Select: "id", Key: []string{"id"}}
+	s, err := sqlrows.NewKeysetSharder(pool, table, pgx.RowTo[int64], &sqlrows.KeysetOptions{PageSize: 10000})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Plan: the shards travel as text, one job each.
+	shards, err := s.Split(ctx, 16)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, sh := range shards {
+		fmt.Println(sh) // v1:source=sqlrows.keyset%3Aevents%3Aid&end=…
+	}
+
+	// Work one: a worker parses its job's shard and reads it.
+	sh, err := shard.Parse(shards[0].String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := s.Open(sh)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for row, err := range r.All(ctx) {
+		if err != nil {
+			log.Fatal(err) // save r.Shard(): reopened, it resumes after the last row
+		}
+		fmt.Println(row.Value)
+		if row.Value == 1000 {
+			// Hand about half of the rest to another worker; this
+			// reader stops before it.
+			rest, err := r.Split(ctx, 0.5)
+			if err == nil {
+				fmt.Println("split off", rest)
+			}
+		}
+	}
 }

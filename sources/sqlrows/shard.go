@@ -19,11 +19,11 @@ import (
 // pages. It implements shard.Source[Row[T]].
 //
 // A shard's Start and End are key tuples, encoded as a Row's Cursor is:
-// Start is the first key of the shard, (k1, k2, …) >= Start, and End the
-// first key after it, (k1, k2, …) < End, both compared by PostgreSQL in the
-// key's own order (its types, its collations), never by Go. Its Source is
-// "sqlrows.keyset:" + Table.From + ":" + the key columns joined by
-// commas.
+// the shard holds the rows whose key has (k1, k2, …) >= Start and
+// (k1, k2, …) < End, both compared by PostgreSQL in the key's own order
+// (its types, its collations), never by Go. Its Source is
+// "sqlrows.keyset:" + Table.From + ":" + the key columns joined by commas:
+// the sharder of another Table.Where or Select of the same key opens it.
 //
 // Its methods are safe for concurrent use.
 type KeysetSharder[T any] struct {
@@ -63,16 +63,19 @@ func NewKeysetSharder[T any](db Querier, t Table, scan pgx.RowToFunc[T], opts *K
 // single column of a table that ANALYZE has given a histogram of at least
 // n buckets (pg_stats.histogram_bounds, each bucket holding about as many
 // rows): Split then reads nothing of the table. Otherwise (a composite
-// key, no statistics, a view or a subquery) they are quantiles of a
-// sample of about 10,000 keys, ordered by the server: TABLESAMPLE SYSTEM
-// for a table, which reads only the sampled blocks, or a filter on
-// random() over a full scan for a view or a subquery; a scan the planner
+// key, no statistics, a view or a subquery, more shards than buckets)
+// they are quantiles of a sample of the keys, numbered by the server: of
+// at least 10,000 rows (and 20 a shard) and, of a table, 256 of its blocks
+// (TABLESAMPLE SYSTEM, which reads only those); of a view or a subquery,
+// rows drawn by random() in a full scan. A scan the planner
 // expects to hold fewer rows is read whole. Equal cut points are merged,
 // so a small table gives fewer shards than n. An n below 1 is an error.
 //
-// The statistics leave out Table.Where, and may be older than the rows:
-// shards of a table much changed since its last ANALYZE, or of a Where
-// that keeps few rows, can be far from even.
+// Both histogram and sample count rows, not key space: a key with most
+// rows in a narrow range is cut where its rows are. But they leave out
+// Table.Where, and may be older than the rows: shards of a table much
+// changed since its last ANALYZE, or of a Where that keeps few rows, can
+// be far from even.
 func (s *KeysetSharder[T]) Split(ctx context.Context, n int) ([]shard.Shard, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("sqlrows: KeysetSharder.Split(%d): want 1 shard or more", n)
@@ -108,7 +111,11 @@ func (s *KeysetSharder[T]) Split(ctx context.Context, n int) ([]shard.Shard, err
 // an error wrapping shard.ErrBadShard and ErrBadCursor; one at or after
 // End reads as a shard with nothing left.
 func (s *KeysetSharder[T]) Open(sh shard.Shard) (shard.Reader[Row[T]], error) {
-	return s.open(sh)
+	r, err := s.open(sh)
+	if err != nil {
+		return nil, err // not a nil *KeysetReader in a non-nil Reader
+	}
+	return r, nil
 }
 
 func (s *KeysetSharder[T]) open(sh shard.Shard) (*KeysetReader[T], error) {

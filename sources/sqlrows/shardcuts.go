@@ -9,16 +9,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// A sample of the keys Split cuts holds at least sampleRows rows and, of a
-// table, sampleBlocks of its blocks, when it has so many: TABLESAMPLE
-// SYSTEM reads whole blocks, and the rows of one block often hold
-// neighbouring keys (a serial key, a time), so that the blocks, more than
-// the rows, make the quantiles even. Their error is about 1/sqrt(blocks)
-// of the table: 6% at 256 blocks. A sample of 10^6 rows in 15,000 blocks
-// takes about 0.1 s, sorted in the server.
-const (
-	sampleRows   = 10000
-	sampleBlocks = 256
+// A sample of the keys Split cuts holds at least sampleRows rows, and
+// samplePerShard rows a shard, and, of a table, sampleBlocks of its
+// blocks, when it has so many. TABLESAMPLE SYSTEM reads whole blocks, and
+// the rows of a block often hold neighbouring keys (a serial key, a
+// time): the blocks, more than the rows, make the quantiles even, within
+// about 1/sqrt(blocks) of the table (6% at 256 blocks). A sample of a
+// table of 10^6 rows in 15,000 blocks takes about 0.1 s, sorted in the
+// server. They are variables so that tests can sample small tables.
+var (
+	sampleRows     = 10000
+	samplePerShard = 20
+	sampleBlocks   = 256
 )
 
 // relationName matches a From that names a table, a view or a
@@ -119,32 +121,33 @@ func (s *KeysetSharder[T]) sampleCuts(ctx context.Context, n int, rel relation) 
 	}
 	frac := 1.0
 	if est > 0 {
-		frac = min(1, float64(max(sampleRows, 10*n))/float64(est))
+		frac = min(1, float64(max(sampleRows, samplePerShard*n))/float64(est))
 	}
 	if rel.pages > 0 && rel.sampled() {
 		frac = max(frac, min(1, float64(sampleBlocks)/float64(rel.pages)))
 	}
 	where, args := keyRange{}.where(s.t)
 	method := "SYSTEM"
-	for {
-		from := s.t.From
-		w := where
+	for try := 1; ; try++ {
+		from, w := s.t.From, where
 		pct := strconv.FormatFloat(100*frac, 'g', 6, 64)
+		f := strconv.FormatFloat(frac, 'f', -1, 64)
 		switch {
 		case frac >= 1:
 		case rel.sampled():
 			from += " TABLESAMPLE " + method + " (" + pct + ")"
 		case w == "":
-			w = " WHERE random() < " + pct + "/100"
+			w = " WHERE random() < " + f
 		default:
-			w += " AND random() < " + pct + "/100"
+			w += " AND random() < " + f
 		}
 		cuts, err := s.queryKeys(ctx, quantileQuery(s.t, from, w, n), args)
-		if err != nil || len(cuts) >= n-1 || frac >= 1 || method == "BERNOULLI" {
+		if err != nil || len(cuts) >= n-1 || frac >= 1 || try == 3 {
 			return cuts, err
 		}
-		// Too few rows in the blocks picked (a table of few, large
-		// rows, or a Where that keeps few): rows from every block.
+		// Too few rows in the sample (a table of few, large rows in
+		// its blocks, an estimate too high, a Where that keeps few):
+		// a larger one, of rows from every block.
 		method, frac = "BERNOULLI", min(1, 4*frac)
 	}
 }

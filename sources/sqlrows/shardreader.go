@@ -259,15 +259,15 @@ func (r *KeysetReader[T]) Shard() shard.Shard {
 }
 
 // splitCount is how many rows of a reader's rest Split counts before it
-// takes the planner's estimate instead.
-const splitCount = 10000
+// takes the planner's estimate instead (a variable for the tests).
+var splitCount int64 = 10000
 
 // splitPoint returns the key about keep of the way through the rows of
 // kr, or nil if it holds none.
 func (s *KeysetSharder[T]) splitPoint(ctx context.Context, kr keyRange, keep float64) ([]string, error) {
 	where, args := kr.where(s.t)
 	order := " ORDER BY " + keyList(s.t)
-	query := "SELECT count(*) FROM (SELECT 1 FROM " + s.t.From + where + order + " LIMIT " + strconv.Itoa(splitCount+1) + ") AS sluice_rest"
+	query := "SELECT count(*) FROM (SELECT 1 FROM " + s.t.From + where + order + " LIMIT " + strconv.FormatInt(splitCount+1, 10) + ") AS sluice_rest"
 	var count int64
 	rows, err := s.k.db.Query(ctx, query, args...)
 	if err == nil {
