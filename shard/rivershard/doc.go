@@ -132,7 +132,7 @@
 // The rescuer looks every 30 seconds (JobRescuerIntervalDefault, not
 // configurable), only on the leader; when the dead worker was the leader,
 // another client is elected once its lease expires (about 15 seconds,
-// internal/leadership) and looks at once. The rescuer makes the job
+// internal/leadership) and looks within a second. The rescuer makes the job
 // retryable at the time the retry policy says (Config.RetryPolicy; River's
 // default waits (errors+1)⁴ seconds, ±10%: 1 second after the first
 // error, 16 after the second, 81 after the third), River's scheduler
