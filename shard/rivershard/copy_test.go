@@ -69,6 +69,7 @@ func checkTableCopy(t *testing.T, db *pgxpool.Pool) {
 
 // TestCopyTable copies a table into another with two workers.
 func TestCopyTable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) AS i;`)
@@ -102,6 +103,7 @@ FROM sluice_shards s JOIN sluice_shard_cursors c ON c.name = s.run || '/' || s.j
 // TestPlanTwice plans a run twice, the second Plan waiting for the
 // first's transaction: only the first inserts jobs.
 func TestPlanTwice(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 5000) AS i;`)

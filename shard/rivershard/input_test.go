@@ -14,6 +14,7 @@ import (
 // The API refuses what it cannot use, with an error naming it, before
 // any I/O.
 func TestInputs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	check := func(what string, err error, want string) {
 		t.Helper()
@@ -48,6 +49,7 @@ func TestInputs(t *testing.T) {
 }
 
 func TestRegisterTwice(t *testing.T) {
+	t.Parallel()
 	_, pool := db(t, tableSetup)
 	src, err := tableSource(pool)
 	if err != nil {

@@ -65,6 +65,7 @@ func (r slowReader[V]) All(ctx context.Context) iter.Seq2[V, error] {
 // is a job. (Saving no cursor in the batches, narrowing no End, or
 // inserting no residual's job each fail it.)
 func TestSplitAndStop(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) AS i;`)
@@ -98,6 +99,7 @@ FROM river_job WHERE kind = $1`, rivershard.Kind).Scan(&splits, &snoozes)
 // batch after that, and the next attempt finishes the copy exactly.
 // (Without the fence, the old attempt's batches commit after the rescue.)
 func TestStaleAttempt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 2000) AS i;`)
@@ -143,6 +145,7 @@ WHERE kind = $1 AND state = 'running'`, rivershard.Kind)
 // Checkpointed sink (s3sink.Objects), through jobs that stop and resume
 // and split: every row has its object.
 func TestCheckpointed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 600) AS i;`)
@@ -192,6 +195,7 @@ INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 600) AS
 // jobs: the shards are split while they run, inside the big prefix, as
 // river_job shows, and the copy is exact.
 func TestSkewedSplit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`CREATE TABLE rivershard_keys (key text NOT NULL);`)
 	keys := skewedKeys(10_000)
