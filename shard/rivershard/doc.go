@@ -111,8 +111,12 @@
 // not read) and commits, in one transaction, the shard's narrowed End and
 // a new job for the residual, in the same queue, with "parent" in its
 // arguments: river_job shows which job each was split from. It does so
-// only when no job of its kind waits in the queue: a waiting job means
-// that no worker is idle, and the residual would only wait too. The split
+// only when no job of its kind waits in the queue (a waiting job means
+// that no worker is idle, and the residual would only wait too), and
+// only once its reader has yielded a value in the attempt (a reader that
+// has not begun knows nothing of what it has left, and may give all of
+// it away: a shard whose first values come slowly would be handed from
+// job to job and never read). The split
 // and the batches never cross: the reader stops exactly at the split point
 // (what shard.Reader's Split promises), every batch after the split holds
 // only rows before it, and the job completes only after a split that
