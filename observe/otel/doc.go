@@ -14,8 +14,9 @@
 //	ch, stop := sluice.Stream(ctx, seq, &sluice.StreamOptions{Name: "orders", Observer: m})
 //
 // It compiles go.opentelemetry.io/otel/metric and go.opentelemetry.io/otel
-// (the API, and its attribute package) and nothing else outside the
-// standard library; it is the only package of the library that does. The
+// (the API, and its attribute package, which needs
+// github.com/cespare/xxhash/v2) and nothing else outside the standard
+// library; it is the only package of the library that compiles OpenTelemetry. The
 // SDK is the program's choice: its tests use go.opentelemetry.io/otel/sdk/metric.
 //
 // # Instruments
