@@ -135,6 +135,11 @@ func (e *ResumeError) Unwrap() error { return e.Err }
 // cannot be resumed after without starting again: a failure after one
 // ends the stream.
 //
+// The error message says how many attempts were made and why the stage
+// gave up ("not transient", ResumeOptions.MaxAttempts or MaxElapsed):
+//
+//	sluice: source gave up after 1 attempt (not transient): connection reset by peer
+//
 // When ctx is done, in the source or during a wait, the stream ends at
 // once with an error matching ctx.Err() ([ContextError]). Resume starts
 // no goroutine: it waits in the goroutine that ranges it. Each range
