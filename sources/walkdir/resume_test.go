@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/conformance"
 	"github.com/sluice-go/sluice/sources/walkdir"
 )
 
@@ -230,4 +231,59 @@ func TestTransient(t *testing.T) {
 			t.Errorf("Transient(%s: %v) = %v, want %v", tc.name, tc.err, got, tc.want)
 		}
 	}
+}
+
+// TestResumeConformance runs the suite on sluice.Resume and ResumeStream
+// over walkdir.All with walkdir.Transient, on the fixture and the broken
+// file systems of TestConformance: the stage must keep the contract over
+// a real source, and pass its failures (none transient here) through.
+func TestResumeConformance(t *testing.T) {
+	fsys := &countFS{fsys: conformanceTree()}
+	want := walkDirPaths(t, conformanceTree(), ".")
+	ropts := func(after string) *sluice.ResumeOptions {
+		return &sluice.ResumeOptions{Transient: walkdir.Transient, After: after, InitialDelay: time.Millisecond}
+	}
+	over := func(fsys fs.FS, root string, o *walkdir.Options) func(context.Context, string) iter.Seq2[walkdir.Entry, error] {
+		return func(ctx context.Context, after string) iter.Seq2[walkdir.Entry, error] {
+			oo := *o
+			oo.After = after
+			return walkdir.All(ctx, fsys, root, &oo)
+		}
+	}
+	stalled := func(ctx context.Context, n int) iter.Seq2[walkdir.Entry, error] {
+		return sluice.Resume(ctx, func(ctx context.Context, after string) iter.Seq2[walkdir.Entry, error] {
+			return walkdir.All(ctx, chainTrap(n, nil, ctx), ".", &walkdir.Options{After: after})
+		}, walkdir.Entry.Cursor, ropts(""))
+	}
+	plain := &walkdir.Options{}
+	conformance.Test(t, conformance.Source[walkdir.Entry]{
+		All: func(ctx context.Context) iter.Seq2[walkdir.Entry, error] {
+			return sluice.Resume(ctx, over(fsys, ".", plain), walkdir.Entry.Cursor, ropts(""))
+		},
+		Stream: func(ctx context.Context) (<-chan walkdir.Entry, func() error) {
+			return sluice.ResumeStream(ctx, over(fsys, ".", plain), walkdir.Entry.Cursor, ropts(""), nil)
+		},
+		Want:  want,
+		Equal: sameEntry,
+		Fail: func(ctx context.Context, n int, err error) iter.Seq2[walkdir.Entry, error] {
+			fsys, root, o := failAfter(want, n, err, walkdir.Options{})
+			return sluice.Resume(ctx, over(fsys, root, o), walkdir.Entry.Cursor, ropts(""))
+		},
+		StreamFail: func(ctx context.Context, n int, err error) (<-chan walkdir.Entry, func() error) {
+			fsys, root, o := failAfter(want, n, err, walkdir.Options{})
+			return sluice.ResumeStream(ctx, over(fsys, root, o), walkdir.Entry.Cursor, ropts(""), nil)
+		},
+		Stall: stalled,
+		StreamStall: func(ctx context.Context, n int) (<-chan walkdir.Entry, func() error) {
+			return sluice.StreamFunc(ctx, func(ctx context.Context) iter.Seq2[walkdir.Entry, error] {
+				return stalled(ctx, n)
+			}, nil)
+		},
+		Cursor: walkdir.Entry.Cursor,
+		After: func(ctx context.Context, c string) iter.Seq2[walkdir.Entry, error] {
+			return sluice.Resume(ctx, over(fsys, ".", plain), walkdir.Entry.Cursor, ropts(c))
+		},
+		BadCursors: badCursors,
+		Open:       func() int { return int(fsys.open.Load()) },
+	}, nil)
 }
