@@ -188,13 +188,30 @@
 // the cursor of the last value it has made durable (package checkpoint) and
 // resumes after it on restart.
 //
+// A stream resumes by itself after a failure with [Resume], or its channel
+// form [ResumeStream]: given a source's resumable constructor, a function
+// from a cursor to the source resumed strictly after it, it reopens the
+// source after each transient failure strictly after the cursor of the last
+// value it delivered, with exponential backoff and full jitter, up to a limit
+// in attempts and in time, so that the consumer sees every value once and in
+// order. Each source package says which of its errors are transient
+// (sqlrows.Transient, s3list.Transient, walkdir.Transient).
+//
+//	open := func(ctx context.Context, after string) iter.Seq2[walkdir.Entry, error] {
+//		return walkdir.Dir(ctx, root, &walkdir.Options{After: after})
+//	}
+//	for e, err := range sluice.Resume(ctx, open, walkdir.Entry.Cursor, &sluice.ResumeOptions{Transient: walkdir.Transient}) {
+//		…
+//	}
+//
 // # Observing
 //
 // A named stream ([StreamOptions].Name) labels its producer goroutine with
 // the pprof label sluice.stream=<name>. An [Observer] hears each send, with
 // the time it waited for the consumer and the buffer's fill, and the end of
-// the stream with its [Reason]. Package observe turns these into log lines
-// and metrics.
+// the stream with its [Reason]. An Observer that also implements
+// [RetryObserver] hears each reopening of a [ResumeStream]'s source.
+// Package observe turns these into log lines and metrics.
 //
 // # Testing
 //

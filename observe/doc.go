@@ -23,6 +23,12 @@
 // parse the error text. The level follows the reason: Info for exhausted
 // and stopped, Warn for canceled and deadline_exceeded, Error for failed.
 //
+// For each reopening of a resumed source ([sluice.ResumeStream]) Log
+// writes the Warn record "stream retrying" with the attributes stream,
+// attempt, delay, cursor and error: Log's Observer is a
+// [sluice.RetryObserver], and so is Multi's, which passes retries on to
+// those of its Observers that are.
+//
 // # Cost
 //
 // An Observer runs on the hot path of every send. Log does nothing per
