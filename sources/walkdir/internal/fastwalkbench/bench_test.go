@@ -132,6 +132,25 @@ func BenchmarkWalk(b *testing.B) {
 				// the same buffer and drained the same way.
 				{"handoff", func() (int64, error) { return handoff(ctx, listed, 0) }},
 				{"handoff-buf256", func() (int64, error) { return handoff(ctx, listed, 256) }},
+				// The same on a bare Go channel, without sluice.
+				{"handoff-rawchan-buf256", func() (int64, error) {
+					ents, err := listed()
+					if err != nil {
+						return 0, err
+					}
+					ch := make(chan walkdir.Entry, 256)
+					go func() {
+						defer close(ch)
+						for _, e := range ents {
+							ch <- e
+						}
+					}()
+					var n int64
+					for range ch {
+						n++
+					}
+					return n, nil
+				}},
 			}
 			for _, impl := range impls {
 				b.Run("impl="+impl.name, func(b *testing.B) {
