@@ -124,10 +124,14 @@
 // worker are read and waiting to be walked at any time, and the walk
 // holds besides only the listings of the directories on its current path
 // and a small record for each subdirectory queued and not yet read (no
-// more than the subdirectories in the listings held). Filter and OnError
-// are always called from the walking goroutine, never concurrently. The
-// workers start when the walk is ranged and have all exited when it
-// ends, however it ends.
+// more than the subdirectories in the listings held). A listing of Dir
+// costs about 80 bytes an entry beside the entry's path, so that a walk
+// holds at most about (8 × Workers + the depth of the tree) × the
+// entries of the largest directory × (80 bytes + a path); a sequential
+// walk, the listings on its path alone; a channel form, its Buffer of
+// entries besides. Filter and OnError are always called from the walking
+// goroutine, never concurrently. The workers start when the walk is
+// ranged and have all exited when it ends, however it ends.
 //
 // On Linux, Dir and DirStream list a directory with the getdents system
 // call themselves rather than through os.ReadDir (which registers each

@@ -34,6 +34,7 @@ func (w *walk) readOS(n *dirNode) ([]Entry, error) {
 	defer direntBufs.Put(bp)
 	buf := *bp
 	prefix, plain := w.prefix(n)
+	retype := testDirentType
 	// Each key is the entry's path, a NUL (which no name holds, so that
 	// the keys sort as the names do) and its d_type: one allocation that
 	// sorts as a plain string and becomes the Path.
@@ -67,6 +68,9 @@ func (w *walk) readOS(n *dirNode) ([]Entry, error) {
 			}
 			if string(name) == "." || string(name) == ".." {
 				continue
+			}
+			if retype != nil {
+				tail[1] = retype(w.join(n, string(name)), tail[1])
 			}
 			// The kernel lists no name that is empty or holds a '/', and
 			// "." and ".." are gone: a name is plain.
@@ -137,6 +141,14 @@ const (
 	direntType   = int(unsafe.Offsetof(syscall.Dirent{}.Type))
 	direntName   = int(unsafe.Offsetof(syscall.Dirent{}.Name))
 )
+
+// testDirentType, if not nil, is set by a test, never while a walk runs:
+// it replaces the d_type the system gave each entry as its directory is
+// listed, with the entry's path. ext4 and tmpfs type every entry, so
+// without it the lstat that an untyped entry needs (DT_UNKNOWN, as XFS
+// without ftype and some network file systems give) would never run in
+// a test.
+var testDirentType func(path string, typ byte) byte
 
 // unknownMode is the type of an entry the system did not type.
 const unknownMode = ^fs.FileMode(0)

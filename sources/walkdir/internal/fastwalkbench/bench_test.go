@@ -11,6 +11,8 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -62,6 +64,18 @@ func BenchmarkWalk(b *testing.B) {
 	}{{"goroot", goroot}, {"gen100k", genTree}, {"usr", usr}} {
 		b.Run("tree="+tree.name, func(b *testing.B) {
 			root := tree.root(b)
+			// The entries of the tree, walked once, for the hand-off
+			// impls.
+			listed := sync.OnceValues(func() ([]walkdir.Entry, error) {
+				var ents []walkdir.Entry
+				for e, err := range walkdir.Dir(ctx, root, nil) {
+					if err != nil {
+						return nil, err
+					}
+					ents = append(ents, e)
+				}
+				return ents, nil
+			})
 			impls := []struct {
 				name string
 				walk func() (int64, error)
@@ -113,9 +127,38 @@ func BenchmarkWalk(b *testing.B) {
 				{"DirStream-w4-buf256", func() (int64, error) {
 					return drain(walkdir.DirStream(ctx, root, &walkdir.Options{Workers: 4}, &sluice.StreamOptions{Buffer: 256}))
 				}},
+				// What DirStream adds to Dir, alone: the same entries,
+				// already walked, sent by sluice.StreamFunc on a channel of
+				// the same buffer and drained the same way.
+				{"handoff", func() (int64, error) { return handoff(ctx, listed, 0) }},
+				{"handoff-buf256", func() (int64, error) { return handoff(ctx, listed, 256) }},
+				// The same on a bare Go channel, without sluice.
+				{"handoff-rawchan-buf256", func() (int64, error) {
+					ents, err := listed()
+					if err != nil {
+						return 0, err
+					}
+					ch := make(chan walkdir.Entry, 256)
+					go func() {
+						defer close(ch)
+						for _, e := range ents {
+							ch <- e
+						}
+					}()
+					var n int64
+					for range ch {
+						n++
+					}
+					return n, nil
+				}},
 			}
 			for _, impl := range impls {
 				b.Run("impl="+impl.name, func(b *testing.B) {
+					if strings.HasPrefix(impl.name, "handoff") {
+						if _, err := listed(); err != nil { // walked before the clock starts
+							b.Fatal(err)
+						}
+					}
 					var n int64
 					cpu0, cpuOK := cpuTime()
 					for b.Loop() {
@@ -133,6 +176,24 @@ func BenchmarkWalk(b *testing.B) {
 			}
 		})
 	}
+}
+
+// handoff sends the entries that listed returns on a channel of buffer
+// buf, as DirStream sends those of its walk, and drains it.
+func handoff(ctx context.Context, listed func() ([]walkdir.Entry, error), buf int) (int64, error) {
+	ents, err := listed()
+	if err != nil {
+		return 0, err
+	}
+	return drain(sluice.StreamFunc(ctx, func(context.Context) iter.Seq2[walkdir.Entry, error] {
+		return func(yield func(walkdir.Entry, error) bool) {
+			for _, e := range ents {
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}, &sluice.StreamOptions{Buffer: buf}))
 }
 
 func drain(ch <-chan walkdir.Entry, stop func() error) (n int64, err error) {
