@@ -126,7 +126,7 @@ func (r *mapRange[V, W]) run(ctx context.Context, seq iter.Seq2[V, error], n int
 		r.m.dispatch(r.slot(), v)
 		// Yield what is ready, and wait while n values are held, so
 		// that seq is asked for the next only when there is room.
-		if !r.emit(false) || (r.m.ordered && r.m.failed()) {
+		if !r.emit(false) || (r.m.ordered && r.m.after.failed()) {
 			ended = true
 			return false
 		}

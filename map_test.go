@@ -379,7 +379,11 @@ func TestMapMemoryBound(t *testing.T) {
 				}
 				for range 20 {
 					deadline := time.Now().Add(watchdog)
-					for c.taken.Load() < c.received.Load()+int64(n+buf) && time.Now().Before(deadline) {
+					for c.taken.Load() < c.received.Load()+int64(n+buf) {
+						if time.Now().After(deadline) {
+							stop()
+							t.Fatalf("MapStream (ordered %v, n=%d, Buffer=%d) took %d values, %d received, and no more: want n + Buffer held", ordered, n, buf, c.taken.Load(), c.received.Load())
+						}
 						time.Sleep(time.Millisecond)
 					}
 					time.Sleep(time.Millisecond) // time to take one too many
@@ -440,19 +444,44 @@ func TestMapPanic(t *testing.T) {
 			stop()
 		})
 	}
+	// The source runs in the goroutines of the channel form (through a
+	// coroutine): its panic reaches stop too.
+	check("MapStream/source", func() {
+		ch, stop := sluice.MapStream(ctx, func(context.Context) iter.Seq2[int, error] {
+			return func(yield func(int, error) bool) {
+				yield(1, nil)
+				panic("boom")
+			}
+		}, 3, same, nil)
+		drain(ch)
+		stop()
+	})
 }
 
 // MapStream sends a result as soon as it is done, even while the source
-// waits for its next value.
+// waits for its next value: here the first call returns only once the
+// source is waiting.
 func TestMapStreamSendsWhileTheSourceWaits(t *testing.T) {
-	s := &ints{n: 10}
-	ch, stop := sluice.MapStream(context.Background(), func(ctx context.Context) iter.Seq2[int, error] {
-		return s.stall(ctx, 1)
-	}, 4, same, nil)
+	waiting := make(chan struct{})
+	src := func(ctx context.Context) iter.Seq2[int, error] {
+		return func(yield func(int, error) bool) {
+			if !yield(0, nil) {
+				return
+			}
+			close(waiting)
+			<-ctx.Done()
+			yield(0, ctx.Err())
+		}
+	}
+	f := func(ctx context.Context, v int) (int, error) {
+		<-waiting
+		return v + 1, nil
+	}
+	ch, stop := sluice.MapStream(context.Background(), src, 4, f, nil)
 	select {
 	case v := <-ch:
-		if v != 0 {
-			t.Errorf("got %d, want 0", v)
+		if v != 1 {
+			t.Errorf("got %d, want 1", v)
 		}
 	case <-time.After(watchdog):
 		t.Error("the first result was held while the source waited")

@@ -32,15 +32,10 @@ type mapper[V, W any] struct {
 	slots   []mapSlot[V, W]
 	jobs    chan *mapSlot[V, W]
 	done    chan int32 // unordered: the slots whose call has returned, in that order
-	workers []mapWorker
 	started int
 	tail    int64 // values dispatched; the dispatching goroutine's
 	wg      sync.WaitGroup
-
-	// failedAt is, in an ordered map, the position of the first value
-	// (in the source's order) whose call has failed so far, or
-	// math.MaxInt64: calls of later values are canceled or skipped.
-	failedAt atomic.Int64
+	after   afterFailure
 }
 
 // A mapSlot holds a value of the source from its dispatch until its result
@@ -52,19 +47,6 @@ type mapSlot[V, W any] struct {
 	w     W
 	err   error
 	ready chan struct{} // ordered: receives once the call has returned
-}
-
-// A mapWorker is one goroutine of an ordered map of more than one, with a
-// context of its own for its calls, so that the calls of values after a
-// failed one can be canceled without the calls before it.
-type mapWorker struct {
-	running atomic.Int64 // 1 + the position of the value of the call under way; 0 between calls
-	ctx     atomic.Pointer[callCtx]
-}
-
-type callCtx struct {
-	ctx    context.Context
-	cancel context.CancelFunc
 }
 
 // errSkipped is the error of a call not made: its value comes after one
@@ -102,10 +84,9 @@ func newMapper[V, W any](ctx context.Context, n int, f func(context.Context, V) 
 	if !ordered {
 		m.done = make(chan int32, n)
 	}
-	if ordered && n > 1 {
-		m.workers = make([]mapWorker, n)
+	if ordered {
+		m.after.init(n)
 	}
-	m.failedAt.Store(math.MaxInt64)
 	return m
 }
 
@@ -115,19 +96,13 @@ func (m *mapper[V, W]) dispatch(s *mapSlot[V, W], v V) {
 	s.v, s.pos = v, m.tail
 	m.tail++
 	if m.started < len(m.slots) {
-		var w *mapWorker
-		if m.workers != nil {
-			w = &m.workers[m.started]
-		}
+		w := m.after.worker(m.started)
 		m.started++
 		m.wg.Add(1)
 		m.spawn(func() { m.work(w) })
 	}
 	m.jobs <- s
 }
-
-// failed reports whether an ordered map has a failed call.
-func (m *mapper[V, W]) failed() bool { return m.failedAt.Load() != math.MaxInt64 }
 
 // close ends the workers and waits for them, once nothing more will be
 // dispatched; the calls under way return when m.ctx is done.
@@ -152,14 +127,10 @@ func (m *mapper[V, W]) work(w *mapWorker) {
 			cur.err = errSkipped
 			m.returned(cur)
 		}
-		if w != nil {
-			w.ctx.Load().cancel()
-		}
+		w.stop()
 		m.wg.Done()
 	}()
-	if w != nil {
-		w.ctx.Store(newCallCtx(m.ctx))
-	}
+	w.start(m.ctx)
 	for s := range m.jobs {
 		cur = s
 		m.call(w, s)
@@ -169,49 +140,21 @@ func (m *mapper[V, W]) work(w *mapWorker) {
 	returned = true
 }
 
-func newCallCtx(parent context.Context) *callCtx {
-	ctx, cancel := context.WithCancel(parent)
-	return &callCtx{ctx, cancel}
-}
-
 // call calls f on the value of s, unless the map is ending or the value
 // comes after one whose call has failed.
 func (m *mapper[V, W]) call(w *mapWorker, s *mapSlot[V, W]) {
 	var zero V
-	defer func() { s.v = zero }() // the result is all the slot needs now
 	if m.ctx.Err() != nil {
 		s.err = errSkipped
-		return
-	}
-	if w == nil {
+	} else if w == nil {
 		s.w, s.err = m.f(m.ctx, s.v)
 		if s.err != nil && !m.ordered {
 			m.end(nil, s.err)
 		}
-		return
+	} else {
+		s.w, s.err = callAfter(&m.after, m.ctx, w, s.pos, s.v, m.f)
 	}
-	// Say which value is called before looking at failedAt, as failAt
-	// sets failedAt before looking at running: one of the two sees the
-	// other, so a call after a failed one is either skipped or canceled.
-	w.running.Store(s.pos + 1)
-	if s.pos > m.failedAt.Load() {
-		w.running.Store(0)
-		s.err = errSkipped
-		return
-	}
-	c := w.ctx.Load()
-	s.w, s.err = m.f(c.ctx, s.v)
-	w.running.Store(0)
-	if s.err != nil {
-		m.failAt(s.pos)
-	}
-	if c.ctx.Err() != nil && m.ctx.Err() == nil {
-		// Canceled by a failure before it: the next call needs a live
-		// context. Only here, between calls, so that failAt cancels the
-		// context the call it sees running has.
-		c.cancel()
-		w.ctx.Store(newCallCtx(m.ctx))
-	}
+	s.v = zero // the result is all the slot needs now
 }
 
 // returned says the call of s has returned.
@@ -223,21 +166,111 @@ func (m *mapper[V, W]) returned(s *mapSlot[V, W]) {
 	}
 }
 
+// An afterFailure cancels, in an ordered map of more than one goroutine,
+// the calls of the values after one whose call has failed: they will
+// never be yielded, while the calls of the values before it run on. Each
+// goroutine calls f with a context of its own, which it replaces after a
+// call it canceled.
+type afterFailure struct {
+	// failedAt is the position of the first value (in the source's
+	// order) whose call has failed so far, or math.MaxInt64.
+	failedAt atomic.Int64
+	workers  []mapWorker
+}
+
+// A mapWorker is one goroutine of an ordered map: nil in a map of one
+// goroutine, where a failure leaves no call after it under way.
+type mapWorker struct {
+	running atomic.Int64 // 1 + the position of the value of the call under way; 0 between calls
+	ctx     atomic.Pointer[callCtx]
+}
+
+type callCtx struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func newCallCtx(parent context.Context) *callCtx {
+	ctx, cancel := context.WithCancel(parent)
+	return &callCtx{ctx, cancel}
+}
+
+func (a *afterFailure) init(n int) {
+	a.failedAt.Store(math.MaxInt64)
+	if n > 1 {
+		a.workers = make([]mapWorker, n)
+	}
+}
+
+// worker returns the i-th worker, or nil where workers need no context of
+// their own.
+func (a *afterFailure) worker(i int) *mapWorker {
+	if a.workers == nil {
+		return nil
+	}
+	return &a.workers[i]
+}
+
+// failed reports whether a call has failed.
+func (a *afterFailure) failed() bool { return a.failedAt.Load() != math.MaxInt64 }
+
+// start gives w its first context; stop releases its last.
+func (w *mapWorker) start(parent context.Context) {
+	if w != nil {
+		w.ctx.Store(newCallCtx(parent))
+	}
+}
+
+func (w *mapWorker) stop() {
+	if w != nil {
+		if c := w.ctx.Load(); c != nil {
+			c.cancel()
+		}
+	}
+}
+
+// callAfter calls f on v, the value at pos, with w's context, unless v
+// comes after a value whose call has failed.
+func callAfter[V, W any](a *afterFailure, parent context.Context, w *mapWorker, pos int64, v V, f func(context.Context, V) (W, error)) (W, error) {
+	// Say which value is called before looking at failedAt, as failAt
+	// sets failedAt before looking at running: one of the two sees the
+	// other, so a call after a failed one is either skipped or canceled.
+	w.running.Store(pos + 1)
+	if pos > a.failedAt.Load() {
+		w.running.Store(0)
+		var zero W
+		return zero, errSkipped
+	}
+	c := w.ctx.Load()
+	res, err := f(c.ctx, v)
+	w.running.Store(0)
+	if err != nil {
+		a.failAt(pos)
+	}
+	if c.ctx.Err() != nil && parent.Err() == nil {
+		// Canceled by a failure before it: the next call needs a live
+		// context. Only here, between calls, so that failAt cancels the
+		// context the call it sees running has.
+		c.cancel()
+		w.ctx.Store(newCallCtx(parent))
+	}
+	return res, err
+}
+
 // failAt records that the call of the value at pos failed, and cancels the
-// calls of the values after it: what follows a failure in an ordered map
-// is never yielded.
-func (m *mapper[V, W]) failAt(pos int64) {
+// calls of the values after it.
+func (a *afterFailure) failAt(pos int64) {
 	for {
-		old := m.failedAt.Load()
+		old := a.failedAt.Load()
 		if pos >= old {
 			return
 		}
-		if m.failedAt.CompareAndSwap(old, pos) {
+		if a.failedAt.CompareAndSwap(old, pos) {
 			break
 		}
 	}
-	for i := range m.workers {
-		w := &m.workers[i]
+	for i := range a.workers {
+		w := &a.workers[i]
 		if r := w.running.Load(); r > pos+1 {
 			if c := w.ctx.Load(); c != nil {
 				c.cancel()

@@ -3,6 +3,8 @@ package sluice
 import (
 	"context"
 	"iter"
+	"runtime/debug"
+	"sync"
 )
 
 // MapStream is the channel form of [Map]: it sends on the returned channel
@@ -12,18 +14,22 @@ import (
 // Like [StreamFunc], it takes a function that builds the iterator, and
 // calls it with a context that stop cancels, so that stop reaches a source
 // blocked inside its API (a watch between events) and not only one
-// blocked in a send. The source is ranged by a goroutine of its own, and
-// the results are sent by another, so a result is sent as soon as it and
-// those before it are done, even while the source waits for its next
-// value.
+// blocked in a send. Each of the n goroutines takes a value from the
+// source, calls f, waits for the result before it to be sent, sends its
+// own, and takes the next; they take the values in turn, through a
+// coroutine ([iter.Pull2]), so that the source runs in whichever
+// goroutine takes a value and no goroutine stands between it and the
+// calls. A result is sent as soon as it and those before it are done,
+// even while the source waits for its next value.
 //
 // The results, the errors and the order are Map's: the results before the
 // first failure in the source's order, then its error from stop, the
-// calls after it canceled. At most n values are held by the map at once,
-// taken from the source and not yet sent, and at most opts.Buffer results
-// wait in the channel: n + opts.Buffer in all, however slow the consumer.
-// In all else the channel and stop behave as StreamFunc's: if src or f
-// panics, stop panics with a [*PanicError].
+// calls after it canceled. At most n values are held by the map at once
+// (one in each goroutine), taken from the source and not yet sent, and at
+// most opts.Buffer results wait in the channel: n + opts.Buffer in all,
+// however slow the consumer. opts.Observer, if any, is called from all
+// the goroutines. In all else the channel and stop behave as
+// StreamFunc's: if src or f panics, stop panics with a [*PanicError].
 func MapStream[V, W any](ctx context.Context, src func(context.Context) iter.Seq2[V, error], n int, f func(context.Context, V) (W, error), opts *StreamOptions) (<-chan W, func() error) {
 	return mapStream(ctx, src, n, f, true, opts)
 }
@@ -35,17 +41,32 @@ func MapUnorderedStream[V, W any](ctx context.Context, src func(context.Context)
 	return mapStream(ctx, src, n, f, false, opts)
 }
 
-// A mapFeed is the run of a MapStream: a feeder goroutine ranges the source
-// and dispatches its values, an emitter goroutine sends the results.
-type mapFeed[V, W any] struct {
-	r    *run
-	m    *mapper[V, W]
-	out  chan W
-	free chan int32    // the free slots: a value is taken only into one
-	fed  chan struct{} // closed when the feeder has returned
+// A mapChain is the run of a MapStream or a MapUnorderedStream: up to n
+// worker goroutines, each of which takes a value from the source, calls f
+// and sends the result, then takes the next. They take the values in
+// turn, through a coroutine (iter.Pull2) under mu, so that there is no
+// goroutine between the source and the calls; in an ordered map each
+// value taken is linked to the one before, whose worker says when its
+// result has been sent, as destel/rill's OrderedMap does, so the results
+// go out in order and each worker holds one value at most.
+type mapChain[V, W any] struct {
+	r       *run
+	out     chan W
+	src     func(context.Context) iter.Seq2[V, error]
+	f       func(context.Context, V) (W, error)
+	ordered bool
+	n       int
+	after   afterFailure
+	wg      sync.WaitGroup
 
-	// Set by the feeder before it closes fed.
-	srcErr error
+	mu       sync.Mutex
+	next     func() (V, error, bool) // from iter.Pull2 of the source, made by the first pull
+	stopPull func()
+	ended    bool  // the source has ended or failed
+	srcErr   error // its error, reported once every result before it is sent
+	tail     int64 // values taken
+	started  int
+	turn     chan struct{} // ordered: receives once the result of the value before the next is sent
 }
 
 func mapStream[V, W any](ctx context.Context, src func(context.Context) iter.Seq2[V, error], n int, f func(context.Context, V) (W, error), ordered bool, opts *StreamOptions) (<-chan W, func() error) {
@@ -53,22 +74,37 @@ func mapStream[V, W any](ctx context.Context, src func(context.Context) iter.Seq
 	if !ok {
 		return out, r.stop
 	}
-	m := newMapper(r.ctx, n, f, ordered)
-	m.spawn = r.goLabeled
-	m.end = func(p *PanicError, err error) {
-		if p != nil {
-			r.recover(p.Value, p.Stack)
-			return
+	c := &mapChain[V, W]{r: r, out: out, src: src, f: f, ordered: ordered, n: n}
+	if ordered {
+		c.after.init(n)
+		c.turn = make(chan struct{}, 1)
+		c.turn <- struct{}{} // the first value's turn is now
+	}
+	c.started = 1
+	c.wg.Add(1)
+	r.goLabeled(func() { c.work(c.after.worker(0)) })
+	go func() {
+		c.wg.Wait()
+		c.endPull()
+		if c.srcErr != nil {
+			// After the results before it: the workers have sent them.
+			r.fail(c.srcErr)
 		}
-		r.fail(mapError(r, err))
-	}
-	mf := &mapFeed[V, W]{r: r, m: m, out: out, free: make(chan int32, n), fed: make(chan struct{})}
-	for i := range n {
-		mf.free <- int32(i)
-	}
-	r.goLabeled(func() { mf.feed(src) })
-	r.goLabeled(mf.emit)
+		r.finish(func() { close(out) })
+	}()
 	return out, r.stop
+}
+
+// endPull ends the source, if it has not ended, once no worker takes
+// from it: it returns from the yield it is suspended in, with false.
+func (c *mapChain[V, W]) endPull() {
+	if c.stopPull == nil {
+		return
+	}
+	returned := false
+	defer c.guard(&returned) // a panic of the source as it returns
+	c.stopPull()
+	returned = true
 }
 
 // mapError is the error a map's stream ends with for err: the parent
@@ -80,96 +116,40 @@ func mapError(r *run, err error) error {
 	return err
 }
 
-// feed ranges the source and dispatches its values, each into a slot it
-// has taken before asking the source for the value.
-func (mf *mapFeed[V, W]) feed(src func(context.Context) iter.Seq2[V, error]) {
-	defer close(mf.fed)
+// work is the loop of a worker: take a value, call f, send the result.
+func (c *mapChain[V, W]) work(w *mapWorker) {
+	r := c.r
+	defer c.wg.Done()
+	defer w.stop()
 	returned := false
-	defer mf.r.guard(&returned)
-	s, ok := mf.slot()
-	if !ok {
-		returned = true
-		return
-	}
-	seq := src(mf.r.ctx)
-	if seq == nil {
-		mf.r.fail(errNilSeq)
-		returned = true
-		return
-	}
-	ended := false
-	seq(func(v V, err error) bool {
-		if ended {
-			return false // a broken seq that keeps yielding
-		}
-		if err != nil {
-			// Not a failure of the run yet: the results before it
-			// are sent first, and their calls must go on.
-			mf.srcErr, ended = err, true
-			return false
-		}
-		mf.m.dispatch(s, v)
-		if s, ok = mf.slot(); !ok || (mf.m.ordered && mf.m.failed()) {
-			ended = true
-			return false
-		}
-		return true
-	})
-	returned = true
-}
-
-// slot waits for a free slot, and returns it, or false if the run is done.
-func (mf *mapFeed[V, W]) slot() (*mapSlot[V, W], bool) {
-	select {
-	case i := <-mf.free:
-		if mf.m.ordered {
-			// Slots are freed in order: the one of the next value.
-			return &mf.m.slots[mf.m.tail%int64(len(mf.m.slots))], true
-		}
-		return &mf.m.slots[i], true
-	case <-mf.r.ctx.Done():
-		return nil, false
-	}
-}
-
-// emit sends the results, in order or as they come, until the feeder has
-// ended and every result is sent, or the run is done; then it ends the
-// run, once the feeder and the workers have returned.
-func (mf *mapFeed[V, W]) emit() {
-	r, m := mf.r, mf.m
-	defer func() {
-		<-mf.fed
-		m.close() // the feeder has returned: nothing more is dispatched
-		r.finish(func() { close(mf.out) })
-	}()
-	returned := false
-	defer r.guard(&returned)
+	defer c.guard(&returned)
+	w.start(r.ctx)
 	done := r.ctx.Done()
-	fed := mf.fed
-	var sent int64
-	n := int64(len(m.slots))
-	for fed != nil || sent < m.tail {
-		var s *mapSlot[V, W]
-		var ready chan struct{}
-		if m.ordered {
-			ready = m.slots[sent%n].ready
+	mine := make(chan struct{}, 1) // the turn this worker gives the value after its own
+	for {
+		v, pos, turn, ok := c.take(mine)
+		if !ok {
+			break
 		}
-		select {
-		case <-ready: // nil, and never ready, when unordered
-			s = &m.slots[sent%n]
-		case i := <-m.done: // nil when ordered
-			s = &m.slots[i]
-		case <-fed:
-			fed = nil // m.tail is final now
-			continue
-		case <-done:
-			r.fail(ContextError(r.ctx))
-			returned = true
-			return
+		var res W
+		var err error
+		switch {
+		case r.ctx.Err() != nil:
+			err = errSkipped
+		case w != nil:
+			res, err = callAfter(&c.after, r.ctx, w, pos, v, c.f)
+		default:
+			res, err = c.f(r.ctx, v)
 		}
-		w, err := s.w, s.err
-		var zero W
-		s.w, s.err = zero, nil
+		if c.ordered {
+			select {
+			case <-turn:
+			case <-done:
+				r.fail(ContextError(r.ctx))
+				returned = true
+				return
+			}
+		}
 		if err != nil {
 			if r.ctx.Err() != nil {
 				// Stopped, canceled, or ended by a failure or a
@@ -177,18 +157,89 @@ func (mf *mapFeed[V, W]) emit() {
 				err = ContextError(r.ctx)
 			}
 			r.fail(mapError(r, err))
-			returned = true
-			return
+			break
 		}
-		if !send(r, mf.out, done, w, 1) {
-			returned = true
-			return
+		if !send(r, c.out, done, res, 1) {
+			break
 		}
-		sent++
-		mf.free <- s.idx
-	}
-	if mf.srcErr != nil {
-		r.fail(mf.srcErr)
+		if c.ordered {
+			mine <- struct{}{} // the next value's turn
+			mine = turn        // drained, and no one else's now
+		}
 	}
 	returned = true
+}
+
+// take takes the next value from the source, with its position and, in
+// an ordered map, the turn to wait for before sending its result (mine
+// becoming the turn of the value after it). It starts another worker
+// while fewer than n run. It returns false when there is nothing more to
+// take: the source has ended or failed, the run is done, or, in an
+// ordered map, a call has failed, so the values after it would not be
+// sent.
+func (c *mapChain[V, W]) take(mine chan struct{}) (v V, pos int64, turn chan struct{}, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock() // also when the source panics in next
+	if c.ended || c.r.ctx.Err() != nil || c.ordered && c.after.failed() {
+		return v, 0, nil, false
+	}
+	if c.next == nil {
+		seq := c.src(c.r.ctx)
+		if seq == nil {
+			c.ended = true
+			c.r.fail(errNilSeq)
+			return v, 0, nil, false
+		}
+		c.next, c.stopPull = iter.Pull2(withStack(seq))
+	}
+	v, err, ok := c.next()
+	if !ok || err != nil {
+		c.ended, c.srcErr = true, err
+		return v, 0, nil, false
+	}
+	pos = c.tail
+	c.tail++
+	if c.ordered {
+		turn, c.turn = c.turn, mine
+	}
+	if c.started < c.n {
+		w := c.after.worker(c.started)
+		c.started++
+		c.wg.Add(1)
+		c.r.goLabeled(func() { c.work(w) })
+	}
+	return v, pos, turn, true
+}
+
+// A sourcePanic is a panic of the source, raised again by iter.Pull2's
+// next in the goroutine that took a value, with the source's own stack.
+type sourcePanic struct{ p *PanicError }
+
+// withStack returns seq, whose panic is raised again as a sourcePanic
+// holding the stack of the coroutine, which next would lose.
+func withStack[V any](seq iter.Seq2[V, error]) iter.Seq2[V, error] {
+	return func(yield func(V, error) bool) {
+		defer func() {
+			if v := recover(); v != nil {
+				panic(sourcePanic{&PanicError{Value: v, Stack: debug.Stack()}})
+			}
+		}()
+		seq(yield)
+	}
+}
+
+// guard is run.guard, which keeps the stack of a source's panic.
+func (c *mapChain[V, W]) guard(returned *bool) {
+	v := recover()
+	if sp, ok := v.(sourcePanic); ok {
+		c.r.recover(sp.p.Value, sp.p.Stack)
+		return
+	}
+	if v != nil {
+		c.r.recover(v, debug.Stack())
+		return
+	}
+	if !*returned {
+		c.r.fail(errGoexit)
+	}
 }
