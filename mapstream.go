@@ -121,11 +121,21 @@ func (c *mapChain[V, W]) work(w *mapWorker) {
 	r := c.r
 	defer c.wg.Done()
 	defer w.stop()
+	mine := make(chan struct{}, 1) // the turn this worker gives the value after its own
+	defer func() {
+		// However this worker ends, the worker of the value after its
+		// own, waiting for its turn, must wake: when it ends before its
+		// turn, the run is done (failed, stopped, canceled), and that
+		// worker ends too, handing on.
+		select {
+		case mine <- struct{}{}:
+		default:
+		}
+	}()
 	returned := false
 	defer c.guard(&returned)
 	w.start(r.ctx)
 	done := r.ctx.Done()
-	mine := make(chan struct{}, 1) // the turn this worker gives the value after its own
 	for {
 		v, pos, turn, ok := c.take(mine)
 		if !ok {
@@ -141,14 +151,9 @@ func (c *mapChain[V, W]) work(w *mapWorker) {
 		default:
 			res, err = c.f(r.ctx, v)
 		}
-		if c.ordered {
-			select {
-			case <-turn:
-			case <-done:
-				r.fail(ContextError(r.ctx))
-				returned = true
-				return
-			}
+		if c.ordered && !c.wait(turn) {
+			returned = true
+			return
 		}
 		if err != nil {
 			if r.ctx.Err() != nil {
@@ -168,6 +173,20 @@ func (c *mapChain[V, W]) work(w *mapWorker) {
 		}
 	}
 	returned = true
+}
+
+// wait waits for turn, and reports false if the run is done. It waits
+// for turn alone, a plain receive, rather than in a select with the run's
+// context, which cost a sixth of MapStream's CPU time per value: every
+// worker that ends hands its turn on (see work), so turn comes, also when
+// the run ends.
+func (c *mapChain[V, W]) wait(turn chan struct{}) bool {
+	<-turn
+	if err := c.r.ctx.Err(); err != nil {
+		c.r.fail(ContextError(c.r.ctx))
+		return false
+	}
+	return true
 }
 
 // take takes the next value from the source, with its position and, in
