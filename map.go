@@ -3,6 +3,7 @@ package sluice
 import (
 	"context"
 	"iter"
+	"runtime/debug"
 	"sync"
 )
 
@@ -36,7 +37,8 @@ import (
 // and not yet yielded, whether their calls are under way or done and
 // waiting for an earlier one. Map does not take a value from seq while n
 // are held. The n goroutines are started as the first n values arrive,
-// and have all returned when the iterator returns.
+// and have all returned when the iterator returns. With n = 1 there are
+// none: the calls are made in the ranging goroutine, one after the other.
 //
 // If f panics, the calls under way are canceled and, once they have
 // returned, the loop over the iterator panics with a [*PanicError]
@@ -69,9 +71,55 @@ func mapIter[V, W any](ctx context.Context, seq iter.Seq2[V, error], n int, f fu
 	if err := checkMap(seq == nil, n, f == nil); err != nil {
 		return Fail[W](err)
 	}
+	if n == 1 {
+		return mapOne(ctx, seq, f)
+	}
 	return func(yield func(W, error) bool) {
 		(&mapRange[V, W]{yield: yield}).run(ctx, seq, n, f, ordered)
 	}
+}
+
+// mapOne is a map of one goroutine, ordered or not: the sequential loop,
+// each call made in the ranging goroutine, as a worker would make it and
+// at a hundredth of the cost (a goroutine hand-off a value, both ways).
+func mapOne[V, W any](ctx context.Context, seq iter.Seq2[V, error], f func(context.Context, V) (W, error)) iter.Seq2[W, error] {
+	return func(yield func(W, error) bool) {
+		var zero W
+		stopped := false
+		seq(func(v V, err error) bool {
+			if stopped {
+				return false // a broken seq that keeps yielding
+			}
+			var w W
+			if err == nil {
+				w, err = callOne(ctx, f, v)
+			}
+			if err != nil {
+				if cerr := ContextError(ctx); cerr != nil {
+					err = cerr // a call cut short: the cancellation
+				}
+				yield(zero, err)
+				stopped = true
+				return false
+			}
+			if !yield(w, nil) {
+				stopped = true
+				return false
+			}
+			return true
+		})
+	}
+}
+
+// callOne calls f, and raises a panic of f again as a *PanicError, as a
+// worker's panic reaches the loop: the same, with one goroutine or n.
+func callOne[V, W any](ctx context.Context, f func(context.Context, V) (W, error), v V) (w W, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			panic(&PanicError{Value: p, Stack: debug.Stack()})
+		}
+	}()
+	return f(ctx, v)
 }
 
 // A mapRange is one range of a Map or MapUnordered iterator, which takes

@@ -423,15 +423,17 @@ func TestMapPanic(t *testing.T) {
 		run()
 	}
 	for _, form := range []string{"Map", "MapUnordered"} {
-		check(form, func() {
-			s := &ints{n: 10}
-			seq := sluice.Map(ctx, s.all(ctx), 3, f)
-			if form == "MapUnordered" {
-				seq = sluice.MapUnordered(ctx, s.all(ctx), 3, f)
-			}
-			for range seq {
-			}
-		})
+		for _, n := range []int{1, 3} { // one goroutine: the caller's
+			check(fmt.Sprintf("%s, n=%d", form, n), func() {
+				s := &ints{n: 10}
+				seq := sluice.Map(ctx, s.all(ctx), n, f)
+				if form == "MapUnordered" {
+					seq = sluice.MapUnordered(ctx, s.all(ctx), n, f)
+				}
+				for range seq {
+				}
+			})
+		}
 	}
 	for _, form := range []string{"MapStream", "MapUnorderedStream"} {
 		check(form, func() {
@@ -488,6 +490,36 @@ func TestMapStreamSendsWhileTheSourceWaits(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A call cut short by the cancellation of ctx ends the stream with the
+// cancellation, not with the call's own error, which here does not say.
+func TestMapCallCutShortEndsWithTheCancellation(t *testing.T) {
+	for _, form := range []string{"Map", "MapUnordered", "MapStream", "MapUnorderedStream"} {
+		for _, n := range []int{1, 3} {
+			ctx, cancel := context.WithCancel(context.Background())
+			f := func(ctx context.Context, v int) (int, error) {
+				cancel()
+				<-ctx.Done()
+				return 0, errors.New("request aborted")
+			}
+			s := &ints{n: 5}
+			var seq iter.Seq2[int, error]
+			switch form {
+			case "Map":
+				seq = sluice.Map(ctx, s.all(ctx), n, f)
+			case "MapUnordered":
+				seq = sluice.MapUnordered(ctx, s.all(ctx), n, f)
+			case "MapStream":
+				seq = sluice.FromStream(sluice.MapStream(ctx, s.all, n, f, nil))
+			case "MapUnorderedStream":
+				seq = sluice.FromStream(sluice.MapUnorderedStream(ctx, s.all, n, f, nil))
+			}
+			if _, err := collect(seq); !errors.Is(err, context.Canceled) {
+				t.Errorf("%s, n=%d: ended with %v, want context.Canceled", form, n, err)
+			}
+		}
 	}
 }
 

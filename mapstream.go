@@ -107,15 +107,6 @@ func (c *mapChain[V, W]) endPull() {
 	returned = true
 }
 
-// mapError is the error a map's stream ends with for err: the parent
-// context's when it is done, whatever the call made of it.
-func mapError(r *run, err error) error {
-	if cerr := ContextError(r.parent); cerr != nil {
-		return cerr
-	}
-	return err
-}
-
 // work is the loop of a worker: take a value, call f, send the result.
 func (c *mapChain[V, W]) work(w *mapWorker) {
 	r := c.r
@@ -161,7 +152,7 @@ func (c *mapChain[V, W]) work(w *mapWorker) {
 				// panic already recorded: the call was cut short.
 				err = ContextError(r.ctx)
 			}
-			r.fail(mapError(r, err))
+			r.fail(err)
 			break
 		}
 		if !send(r, c.out, done, res, 1) {
