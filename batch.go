@@ -13,6 +13,12 @@ import (
 // bytes of scanner.All's tokens, or use the source's own batched form). If seq fails, the values before the error are yielded as a
 // final short batch and then the error.
 //
+// Batch groups by count alone: a batch waits for its n values however
+// long seq takes to yield them, since an iterator cannot send a batch
+// while it waits for seq. For a batch sent when its first value has
+// waited too, use [StreamBatches] over an iterator, or [BatchStream] over
+// a channel.
+//
 // Batch is as re-iterable as seq. An n below 1 yields one error.
 func Batch[V any](seq iter.Seq2[V, error], n int) iter.Seq2[[]V, error] {
 	return func(yield func([]V, error) bool) {

@@ -13,9 +13,14 @@
 // into the channel form, and [StreamBatches], its batched twin; [FromStream],
 // which turns a channel back into an iterator; [Batch], [Concat] and
 // [Flatten] on iterators; the channel stages [Merge], [Tee], [Bridge]
-// and [Buffer]; and the pieces of the contract below that a source written
-// elsewhere needs too ([SingleUse], [Fail], [FailedStream], [Skip],
-// [ContextError]). It depends only on the standard library.
+// and [Buffer]; the stages that work on the values as they pass: [Map]
+// and [MapStream], f on n goroutines with the results in order (and
+// [MapUnordered], [MapUnorderedStream]), [Limit] and [LimitStream], at
+// most r values a second through a [Limiter], and [BatchStream], a
+// stream's values in batches by count or time; and the pieces of the
+// contract below that a source written elsewhere needs too ([SingleUse],
+// [Fail], [FailedStream], [Skip], [ContextError]). It depends only on the
+// standard library.
 //
 // # One shape for every source
 //

@@ -34,6 +34,12 @@
 // watcher reports that it lost track of a part of the tree (a Rescan, after
 // the kernel's event queue overflowed), every file there is looked at again.
 //
+// The watch's events are read in batches (sluice.BatchStream): what comes
+// within 5ms of a batch's first event, 256 at most. A file written again
+// and again within a batch, as a log is during a burst, is read once, at
+// the last of its writes in a row, rather than once a write; an event
+// alone waits 5ms at most, never for a full batch.
+//
 // Logs about logtail itself (errors reading a file, the end of its streams)
 // go to standard error.
 //
@@ -192,8 +198,14 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	events, stopWatch := watch.Stream(ctx, cfg.dir, wopts, &sluice.StreamOptions{Name: "watch", Observer: observer})
 	defer stopWatch()
+	// The events in batches, of what comes within 5ms of the first (256
+	// at most): in a burst of writes to one log, a Write event a write,
+	// the file is read once a batch (see coalesced), and an event alone
+	// waits 5ms at most, never for a full batch.
+	batches, stopBatches := sluice.BatchStream(ctx, events, stopWatch, sluice.DefaultBatchSize, sluice.DefaultBatchWait, nil)
+	defer stopBatches()
 	t := &tailer{root: cfg.dir, include: cfg.include, store: store, log: logger, files: map[string]*place{}}
-	lines, stopLines := sluice.Stream(ctx, t.lines(ctx, sluice.FromStream(events, stopWatch)),
+	lines, stopLines := sluice.Stream(ctx, t.lines(ctx, coalesced(sluice.FromStream(batches, stopBatches))),
 		&sluice.StreamOptions{Name: "lines", Observer: observer})
 	defer stopLines()
 	logger.Info("watching", "dir", cfg.dir, "metrics", metricsAddr)

@@ -44,7 +44,9 @@ func (s *scheduler) start(sp *span) {
 	s.inflight++
 	r := fetched{sp: sp, generation: sp.generation, discovery: discovery, after: after}
 	s.wg.Go(func() {
-		r.out, r.err = s.l.client.ListObjectsV2(s.fctx, &in, s.l.opts.ClientOptions...)
+		if r.err = s.l.wait(s.fctx); r.err == nil {
+			r.out, r.err = s.l.client.ListObjectsV2(s.fctx, &in, s.l.opts.ClientOptions...)
+		}
 		s.results <- r
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sluice-go/sluice"
 	"github.com/sluice-go/sluice/internal/cursor"
 )
 
@@ -50,6 +51,18 @@ type Options struct {
 	// around the listing: a request that fails after its retries ends the
 	// listing with its error.
 	ClientOptions []func(*s3.Options)
+
+	// Limiter, if not nil, is waited on before each ListObjectsV2
+	// request: each page, and with Workers each request of the
+	// concurrent listing, its probes included. It paces a listing of a
+	// bucket that bills per request or of a server that throttles:
+	// rate.NewLimiter(10, 1), of golang.org/x/time/rate, lists at most
+	// ten pages a second. Wait is called with the listing's context; a
+	// context done while it waits ends the listing with the context's
+	// error, any other error of Wait ends it with that error. With
+	// Workers the requests wait at once, so it must be safe for
+	// concurrent use, as *rate.Limiter is.
+	Limiter sluice.Limiter
 }
 
 // A listing is a validated input: what every range of an iterator lists.

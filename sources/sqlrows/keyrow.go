@@ -46,6 +46,9 @@ func (k *keyset[T]) readPage(ctx context.Context, query string, args []any, resu
 	if err := sluice.ContextError(ctx); err != nil {
 		return fail(err)
 	}
+	if err := k.wait(ctx); err != nil {
+		return fail(err)
+	}
 	rows, err := k.db.Query(ctx, query, args...)
 	if err != nil {
 		return fail(err)

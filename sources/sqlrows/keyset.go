@@ -64,6 +64,17 @@ type KeysetOptions struct {
 	// later do in English; a server older, or whose lc_messages is
 	// another language, reports it as the first page's *QueryError).
 	After string
+
+	// Limiter, if not nil, is waited on before each page's query, to
+	// pace a scan that must not load the server: with
+	// rate.NewLimiter(5, 1), of golang.org/x/time/rate, a scan runs at
+	// most five page queries a second. Wait is called with the scan's
+	// context; a context done while it waits ends the scan with the
+	// context's error, and any other error of Wait with that error, each
+	// as the page's *QueryError, which wraps it. The other queries of
+	// the package (All, SQL, Rows) are one query each, which the caller
+	// paces.
+	Limiter sluice.Limiter
 }
 
 func (o *KeysetOptions) pageSize() int {
@@ -157,6 +168,7 @@ type keyset[T any] struct {
 	page   int
 	cursor string   // opts.After
 	start  []string // the key cursor holds, nil for the start of the table
+	limit  sluice.Limiter
 }
 
 // all returns the iterator of k.
@@ -193,6 +205,7 @@ func newKeyset[T any](db Querier, t Table, scan pgx.RowToFunc[T], opts *KeysetOp
 		key:    slices.Clone(t.Key),
 		page:   opts.pageSize(),
 		cursor: opts.after(),
+		limit:  opts.limiter(),
 	}
 	if k.cursor != "" {
 		start, err := decodeCursor(k.cursor, len(t.Key))
