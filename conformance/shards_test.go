@@ -27,6 +27,8 @@ type keyShards struct {
 	staleCursor  bool // Shard keeps the cursor it was opened with
 	acceptAny    bool // Open takes any Source
 	refuseSplits bool // a reader's Split always says ErrNoSplit
+	forgetCursor bool // a reader's Split, before All yields, ignores the Cursor it was opened with
+	nameless     bool // a reader's Split gives a residual without Source
 }
 
 const keySource = "keys"
@@ -65,10 +67,10 @@ func (ks *keyShards) Open(s shard.Shard) (shard.Reader[string], error) {
 }
 
 type keyReader struct {
-	ks   *keyShards
-	mu   sync.Mutex
-	sh   shard.Shard // End narrowed, Cursor advanced
-	used bool
+	ks      *keyShards
+	mu      sync.Mutex
+	sh      shard.Shard // End narrowed, Cursor advanced
+	yielded bool
 }
 
 func (r *keyReader) All(ctx context.Context) iter.Seq2[string, error] {
@@ -82,7 +84,7 @@ func (r *keyReader) All(ctx context.Context) iter.Seq2[string, error] {
 			before := k < r.sh.Start || (r.sh.Cursor != "" && k <= r.sh.Cursor) || (r.ks.exclusive && k == r.sh.Start)
 			after := r.sh.End != "" && (k > r.sh.End || (k == r.sh.End && !r.ks.inclusive))
 			if !before && !after && !r.ks.staleCursor {
-				r.sh.Cursor = k
+				r.sh.Cursor, r.yielded = k, true
 			}
 			r.mu.Unlock()
 			if after {
@@ -99,8 +101,12 @@ func (r *keyReader) Split(_ context.Context, keep float64) (shard.Shard, error) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var rest []string
+	cursor := r.sh.Cursor
+	if r.ks.forgetCursor && !r.yielded {
+		cursor = ""
+	}
 	for _, k := range r.ks.keys {
-		if k >= r.sh.Start && (r.sh.Cursor == "" || k > r.sh.Cursor) && (r.sh.End == "" || k < r.sh.End) {
+		if k >= r.sh.Start && (cursor == "" || k > cursor) && (r.sh.End == "" || k < r.sh.End) {
 			rest = append(rest, k)
 		}
 	}
@@ -112,6 +118,9 @@ func (r *keyReader) Split(_ context.Context, keep float64) (shard.Shard, error) 
 		p = r.sh.Cursor
 	}
 	res := shard.Shard{Source: keySource, Start: p, End: r.sh.End}
+	if r.ks.nameless {
+		res.Source = ""
+	}
 	if !r.ks.noNarrow {
 		r.sh.End = p
 	}
@@ -152,6 +161,8 @@ func TestBrokenShards(t *testing.T) {
 		{"stale Shard cursor", func(ks *keyShards) { ks.staleCursor = true }, "ReaderShard: k=1: Shard() after 1 values"},
 		{"foreign shard opened", func(ks *keyShards) { ks.acceptAny = true }, "BadShards: Open("},
 		{"never splits", func(ks *keyShards) { ks.refuseSplits = true }, "want a residual"},
+		{"residual without source", func(ks *keyShards) { ks.nameless = true }, `gave a residual of Source "", want "keys"`},
+		{"split forgets the opened cursor", func(ks *keyShards) { ks.forgetCursor = true }, "LiveSplit: shard 2 keep 0 k=0:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

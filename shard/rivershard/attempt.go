@@ -34,8 +34,9 @@ type attempt struct {
 	job    *river.Job[Args]
 	name   string // of the shard's cursor, in the cursors table
 
-	finished atomic.Bool // the reader ended: the shard is read to its End
-	stop     atomic.Bool // end the stream after the value it yields now
+	finished atomic.Bool  // the reader ended: the shard is read to its End
+	yielded  atomic.Int64 // values the reader has yielded in this attempt
+	stop     atomic.Bool  // end the stream after the value it yields now
 
 	// mu is held by a split from its Split to its commit, and by the
 	// commit that completes the job: so the job completes only after a
@@ -98,6 +99,7 @@ func values[V any](ctx context.Context, a *attempt, r shard.Reader[V]) iter.Seq2
 				yield(v, err)
 				return
 			}
+			a.yielded.Add(1)
 			if !yield(v, nil) || a.stop.Load() {
 				return
 			}
@@ -268,9 +270,13 @@ func (a *attempt) watch(ctx context.Context, r splitter) (stop func()) {
 }
 
 // trySplit splits off half of what the reader has not read as a new job,
-// unless a job waits in the queue already.
+// unless a job waits in the queue already, or the reader has yielded
+// nothing yet: a reader that has not begun knows nothing of what it has
+// left (s3list's gives all of it away, keeping nothing), and a shard whose
+// first values are slow to come would be handed on and on, each job
+// splitting before its first value, and never read.
 func (a *attempt) trySplit(ctx context.Context, r splitter) {
-	if a.finished.Load() || a.stop.Load() {
+	if a.finished.Load() || a.stop.Load() || a.yielded.Load() == 0 {
 		return
 	}
 	waiting, err := a.client.JobList(ctx, river.NewJobListParams().

@@ -69,6 +69,7 @@ func checkTableCopy(t *testing.T, db *pgxpool.Pool) {
 
 // TestCopyTable copies a table into another with two workers.
 func TestCopyTable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) AS i;`)
@@ -84,13 +85,25 @@ INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) 
 	})
 	waitFinished(t, pool, 60*time.Second, "table")
 	checkTableCopy(t, pool)
-	p, err := rivershard.Status(ctx, pool, "table", nil)
-	t.Logf("%+v %v", p, err)
+
+	// A shard done in its last batch's transaction has the time of that
+	// transaction (now()) as both its done_at and its cursor's updated_at.
+	var shards, inBatch int
+	err = pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE s.done_at = c.updated_at)
+FROM sluice_shards s JOIN sluice_shard_cursors c ON c.name = s.run || '/' || s.job_id`).Scan(&shards, &inBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d of %d shards completed in the transaction of their last batch", inBatch, shards)
+	if inBatch == 0 {
+		t.Errorf("none of %d shards completed in the transaction of its last batch", shards)
+	}
 }
 
 // TestPlanTwice plans a run twice, the second Plan waiting for the
 // first's transaction: only the first inserts jobs.
 func TestPlanTwice(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 5000) AS i;`)

@@ -111,8 +111,12 @@
 // not read) and commits, in one transaction, the shard's narrowed End and
 // a new job for the residual, in the same queue, with "parent" in its
 // arguments: river_job shows which job each was split from. It does so
-// only when no job of its kind waits in the queue: a waiting job means
-// that no worker is idle, and the residual would only wait too. The split
+// only when no job of its kind waits in the queue (a waiting job means
+// that no worker is idle, and the residual would only wait too), and
+// only once its reader has yielded a value in the attempt (a reader that
+// has not begun knows nothing of what it has left, and may give all of
+// it away: a shard whose first values come slowly would be handed from
+// job to job and never read). The split
 // and the batches never cross: the reader stops exactly at the split point
 // (what shard.Reader's Split promises), every batch after the split holds
 // only rows before it, and the job completes only after a split that
@@ -132,7 +136,7 @@
 // The rescuer looks every 30 seconds (JobRescuerIntervalDefault, not
 // configurable), only on the leader; when the dead worker was the leader,
 // another client is elected once its lease expires (about 15 seconds,
-// internal/leadership) and looks at once. The rescuer makes the job
+// internal/leadership) and looks within a second. The rescuer makes the job
 // retryable at the time the retry policy says (Config.RetryPolicy; River's
 // default waits (errors+1)⁴ seconds, ±10%: 1 second after the first
 // error, 16 after the second, 81 after the third), River's scheduler

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluice-go/sluice/checkpoint/pgstore"
 	"github.com/sluice-go/sluice/shard"
@@ -14,6 +15,7 @@ import (
 // The API refuses what it cannot use, with an error naming it, before
 // any I/O.
 func TestInputs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	check := func(what string, err error, want string) {
 		t.Helper()
@@ -48,6 +50,7 @@ func TestInputs(t *testing.T) {
 }
 
 func TestRegisterTwice(t *testing.T) {
+	t.Parallel()
 	_, pool := db(t, tableSetup)
 	src, err := tableSource(pool)
 	if err != nil {
@@ -62,5 +65,42 @@ func TestRegisterTwice(t *testing.T) {
 	}
 	if err := rivershard.Register(w, "r", src, rivershard.PGCopy(tableSink(1))); err == nil || !strings.Contains(err.Error(), "registered twice") {
 		t.Errorf("second Register = %v, want an error saying run r is registered twice", err)
+	}
+}
+
+// TestNoTimeout works a job whose River client has no job timeout: the
+// worker refuses it, since River would never rescue it from a dead worker.
+func TestNoTimeout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, pool := db(t, tableSetup+`INSERT INTO rivershard_src VALUES (1, 'one');`)
+	src, err := tableSource(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan(t, pool, "untimed", src, 1)
+	tm := timing{MaxWorkers: 1, JobTimeout: -1, RescueAfter: time.Minute, SplitAfter: -1}
+	startWorkers(t, pool, 1, tm, func(w *rivershard.Worker) error {
+		return rivershard.Register(w, "untimed", src, rivershard.PGCopy(tableSink(1)))
+	})
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var msg string
+		err := pool.QueryRow(ctx, "SELECT coalesce(errors[1]->>'error', '') FROM river_job WHERE kind = $1", rivershard.Kind).Scan(&msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg != "" {
+			if !strings.Contains(msg, "has no timeout") {
+				t.Errorf("the job's error is %q, want one saying it has no timeout", msg)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the job has no error after 30 s")
+		}
+	}
+	var rows int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM rivershard_dst").Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("rivershard_dst holds %d rows (%v), want none", rows, err)
 	}
 }

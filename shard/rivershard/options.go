@@ -28,8 +28,9 @@ type Options struct {
 	// half of what it has not read yet as a new job, for another worker;
 	// it splits again each SplitAfter after that, for as long as its
 	// attempt runs. A job splits only when no job of its kind waits in
-	// its queue: splitting then would only lengthen the queue. Zero means
-	// 30 seconds; a negative value, never.
+	// its queue (splitting then would only lengthen the queue), and once
+	// it has read a value in the attempt. Zero means 30 seconds; a
+	// negative value, never.
 	SplitAfter time.Duration
 }
 

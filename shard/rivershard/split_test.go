@@ -12,7 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/sluice-go/sluice/checkpoint"
+	"github.com/sluice-go/sluice/internal/testenv"
 	"github.com/sluice-go/sluice/internal/testenv/s3env"
 	"github.com/sluice-go/sluice/shard"
 	"github.com/sluice-go/sluice/shard/rivershard"
@@ -62,6 +65,7 @@ func (r slowReader[V]) All(ctx context.Context) iter.Seq2[V, error] {
 // is a job. (Saving no cursor in the batches, narrowing no End, or
 // inserting no residual's job each fail it.)
 func TestSplitAndStop(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) AS i;`)
@@ -95,6 +99,7 @@ FROM river_job WHERE kind = $1`, rivershard.Kind).Scan(&splits, &snoozes)
 // batch after that, and the next attempt finishes the copy exactly.
 // (Without the fence, the old attempt's batches commit after the rescue.)
 func TestStaleAttempt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 2000) AS i;`)
@@ -140,6 +145,7 @@ WHERE kind = $1 AND state = 'running'`, rivershard.Kind)
 // Checkpointed sink (s3sink.Objects), through jobs that stop and resume
 // and split: every row has its object.
 func TestCheckpointed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, pool := db(t, tableSetup+`
 INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 600) AS i;`)
@@ -182,4 +188,38 @@ INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 600) AS
 	}
 	p, err := rivershard.Status(ctx, pool, "objects", nil)
 	t.Logf("%+v %v", p, err)
+}
+
+// TestSkewedSplit copies a bucket whose keys are 9 in 10 under one
+// prefix, planned in two shards, with a worker that has room for more
+// jobs: the shards are split while they run, inside the big prefix, as
+// river_job shows, and the copy is exact.
+func TestSkewedSplit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, pool := db(t, tableSetup+`CREATE TABLE rivershard_keys (key text NOT NULL);`)
+	keys := skewedKeys(10_000)
+	client := s3env.Client(t)
+	bucket := s3env.NewFileBucket(t, testenv.S3(t), client, keys)
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"rivershard_keys"}, []string{"key"}, pgx.CopyFromSlice(len(keys), func(i int) ([]any, error) {
+		return []any{keys[i]}, nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	src, err := bucketSource(client, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan(t, pool, "skewed", src, 2)
+	tm := timing{MaxWorkers: 4, JobTimeout: 10 * time.Second, RescueAfter: time.Minute, SplitAfter: 500 * time.Millisecond}
+	startWorkers(t, pool, 1, tm, func(w *rivershard.Worker) error {
+		return rivershard.Register(w, "skewed", src, rivershard.PGCopy(objectSink(500)))
+	})
+	waitFinished(t, pool, 90*time.Second, "skewed")
+	checkBucketCopy(t, pool)
+	all, inside := splits(t, pool, "skewed", bigPrefix)
+	t.Logf("river_job shows %d jobs split off running ones, %d inside %s", all, inside, bigPrefix)
+	if inside == 0 {
+		t.Errorf("river_job shows no job split off a running one inside %s (%d elsewhere)", bigPrefix, all)
+	}
 }

@@ -32,11 +32,13 @@ type Progress struct {
 	// (river_job.errors) is fixed; it resumes from its cursor.
 	Failed int
 
-	// Lost is the number of shard jobs neither done nor in River's jobs
-	// table any more (deleted by hand, or by River's cleaner after they
-	// were discarded: DiscardedJobRetentionPeriod, 7 days by default).
-	// Their shards are not read; plan the run again under another name,
-	// or insert their jobs again.
+	// Lost is the number of shard jobs that are not done and that River
+	// will not work again: gone from its jobs table (deleted by hand, or
+	// by River's cleaner after they were discarded:
+	// DiscardedJobRetentionPeriod, 7 days by default), or completed there
+	// by something other than their worker. Their shards' values after
+	// their cursors are not written; plan the run again under another
+	// name.
 	Lost int
 }
 
@@ -69,7 +71,7 @@ func Status(ctx context.Context, db Querier, run string, opts *Options) (Progres
 	count(*) FILTER (WHERE s.done_at IS NOT NULL),
 	count(*) FILTER (WHERE s.parent IS NOT NULL),
 	count(*) FILTER (WHERE s.done_at IS NULL AND j.state IN ('discarded', 'cancelled')),
-	count(*) FILTER (WHERE s.done_at IS NULL AND j.id IS NULL)
+	count(*) FILTER (WHERE s.done_at IS NULL AND (j.id IS NULL OR j.state = 'completed'))
 FROM `+c.shards+` s LEFT JOIN `+c.table("river_job")+` j ON j.id = s.job_id
 WHERE s.run = $1`, run).Scan(&p.Planned, &p.Shards, &p.Done, &p.Splits, &p.Failed, &p.Lost)
 	if err != nil {

@@ -141,12 +141,13 @@ func pageSizeOf(in *s3.ListObjectsV2Input) int {
 	return 1000 // S3's default and maximum
 }
 
-// ended reports whether nothing of the shard can be left, its End
-// narrowed to just after the last key yielded; it marks the reader done.
+// ended reports whether nothing of the shard can be left: its End at its
+// Start (an empty shard, or one given away whole by Split), or just after
+// the last key yielded. It marks the reader done.
 func (r *Reader) ended() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.last != "" && r.end != "" && successor(r.last) >= r.end {
+	if r.end != "" && (r.end <= r.start || (r.last != "" && successor(r.last) >= r.end)) {
 		r.done, r.more = true, false
 	}
 	return r.done

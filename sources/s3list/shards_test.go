@@ -16,18 +16,18 @@ import (
 	"github.com/sluice-go/sluice/sources/s3list"
 )
 
-// shardKeys are the keys of the sharded bucket: 4 prefixes of 12 keys,
+// shardKeys are the keys of the sharded bucket: 3 prefixes of 10 keys,
 // objects between them at the top level, and a prefix of 2 levels.
 func shardKeys() []string {
 	var ks []string
-	for p := range 4 {
+	for p := range 3 {
 		ks = append(ks, fmt.Sprintf("o%d", p))
-		for k := range 12 {
+		for k := range 10 {
 			ks = append(ks, fmt.Sprintf("p%d/k%02d", p, k))
 		}
 	}
 	for d := range 2 {
-		for k := range 5 {
+		for k := range 3 {
 			ks = append(ks, fmt.Sprintf("q/d%d/k%d", d, k))
 		}
 	}
@@ -38,10 +38,10 @@ func shardKeys() []string {
 // them.
 func skewedKeys() []string {
 	var ks []string
-	for k := range 90 {
+	for k := range 54 {
 		ks = append(ks, fmt.Sprintf("big/%04d", k*7))
 	}
-	for p := range 5 {
+	for p := range 3 {
 		ks = append(ks, fmt.Sprintf("s%d/a", p), fmt.Sprintf("s%d/b", p))
 	}
 	return ks
@@ -49,10 +49,10 @@ func skewedKeys() []string {
 
 // shardPage is the MaxKeys of the readers of TestShards: small, so that
 // shards, splits and cursors fall inside pages and across them.
-const shardPage = 5
+const shardPage = 4
 
 // TestShards runs conformance.TestShards on a sharder of a bucket of
-// prefixes and objects, and of a skewed one, in pages of 5 keys, so
+// prefixes and objects, and of a skewed one, in pages of 4 keys, so
 // that shards and splits fall inside pages and across them.
 func TestShards(t *testing.T) {
 	for _, fx := range []struct {

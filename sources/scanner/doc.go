@@ -63,6 +63,47 @@
 // resumed run starts after the bytes that were there, so a line being
 // written when the scan ended comes in two parts.
 //
+// # Shards
+//
+// [NewFileSharder] cuts the lines of a file into shards (package
+// [github.com/sluice-go/sluice/shard]), so that many processes, each with
+// one shard, read the file together: each line is read by exactly one
+// shard, the one its first byte lies in. A shard is a byte range
+// [Start, End) whose ends are line starts, each written "<offset>:<line>"
+// ("" for the start and the end of the file), and its Source is
+// "scanner:" and the cleaned path, so a shard of another file is refused.
+//
+//	fs, err := scanner.NewFileSharder("/data/events.log", nil)
+//	shards, err := fs.Split(ctx, 16)  // one job per shard
+//	r, err := fs.Open(shards[i])      // in a worker
+//	for tok, err := range r.All(ctx) { … } // save r.Shard() with what it wrote
+//
+// Split cuts at size/n, moves each cut forward to the start of the next
+// line, and counts the lines before each cut, reading the file up to its
+// last cut: so a shard's tokens carry the Offset, Line and Cursor that the
+// whole file's scan ([File]) gives them, and a shard's Cursor is an
+// ordinary cursor. Cuts that fall in one line (a file of few lines, one
+// line longer than the others put together) become one: fewer shards come
+// back. An empty file is one shard.
+//
+// A reader reads from Start, or strictly after its Cursor, the lines that
+// start before End; the last reads past End to the end of its line. Its
+// Split gives away the lines not yet yielded, or part of them, as a new
+// shard: the reader stops exactly before it, even for lines already in its
+// buffer. Its tokens are safe to keep (a new read buffer each time, as for
+// [Batches]), since [shard.Stream] sends them on a channel. MaxTokenSize
+// and OnTooLong apply per shard, to the lines the shard owns.
+//
+// Only lines are cut: a custom Options.Split is refused, since where one
+// of its tokens begins depends on every byte before it.
+//
+// Shards describe the file as Split read it. Lines appended later belong to
+// the last shard, whose End is the end of the file when it is read (a last
+// line without "\n" completed later is read in two parts, as for a
+// resumed scan). A file that shrank below a shard, or no longer has a line
+// starting at a shard's Start, fails that shard's scan with an error saying
+// it changed; other rewrites go unseen, as for a cursor.
+//
 // # Cancellation
 //
 // When ctx is done, the scan ends with an error matching ctx.Err() (see

@@ -36,6 +36,13 @@ type scan struct {
 	// filled does not wait for input that may never come. It returns
 	// false when the consumer stopped.
 	flush func() bool
+
+	// within, if set, tells whether a line starting at the given offset
+	// is still to be read: a shard's reader ends its scan when the next
+	// line starts at or after its End, before reading that line further
+	// or reporting it too long (it belongs to the next shard). Only the
+	// line loop asks it, with s.off at a line's start.
+	within func(off int64) bool
 }
 
 func newScan(ctx context.Context, r io.Reader, opts *Options) *scan {

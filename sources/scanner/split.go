@@ -49,6 +49,10 @@ func (s *scan) lines(yield func(Token, error) bool) {
 			}
 		}
 		s.start, s.off, s.line = start, off, line
+		if s.within != nil && !s.within(s.off) {
+			s.stopped = true
+			return
+		}
 		pending := s.end - s.start
 		// A line longer than the limit: found above, or still without
 		// its "\n". One byte more may wait: the "\r" of a "\r\n".

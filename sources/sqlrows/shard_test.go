@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -162,6 +163,34 @@ func TestKeysetShards(t *testing.T) {
 		got, err := readAll(t, s, sh)
 		if len(got) != 0 || !errors.Is(err, shard.ErrBadShard) || !errors.Is(err, sqlrows.ErrBadCursor) {
 			t.Errorf("a shard whose Cursor lies before its Start read %d rows and %v; want no row and an error wrapping ErrBadShard and ErrBadCursor", len(got), err)
+		}
+
+		// Positions well formed, but with a value the key's column does
+		// not take: the server refuses it, and the error names it.
+		x := keyCursor("x")
+		for _, tc := range []struct {
+			sh    shard.Shard
+			want  string
+			split bool // a reader's Split uses the bad bound
+		}{
+			{shard.Shard{Source: sh.Source, Start: x}, "its Start", true},
+			{shard.Shard{Source: sh.Source, End: x}, "its End", true},
+			{shard.Shard{Source: sh.Source, Start: sh.Start, End: x}, "its End", true},
+			{shard.Shard{Source: sh.Source, Start: sh.Start, Cursor: x}, "its Cursor", true},
+			// Only All's first page compares Cursor with Start.
+			{shard.Shard{Source: sh.Source, Start: x, Cursor: sh.Cursor}, "its Start", false},
+		} {
+			got, err := readAll(t, s, tc.sh)
+			if len(got) != 0 || !errors.Is(err, shard.ErrBadShard) || !errors.Is(err, sqlrows.ErrBadCursor) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("shard %+v read %d rows and %v; want no row and an error wrapping ErrBadShard and ErrBadCursor about %s", tc.sh, len(got), err, tc.want)
+			}
+			r, err := s.Open(tc.sh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, err := r.Split(ctx, 0); tc.split && !errors.Is(err, shard.ErrBadShard) {
+				t.Errorf("Split of a reader of shard %+v = %v, %v; want an error wrapping ErrBadShard", tc.sh, res, err)
+			}
 		}
 	})
 }

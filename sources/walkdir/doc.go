@@ -63,6 +63,51 @@
 // are prefixed "walkdir: " and wrap the cause, usually an *fs.PathError,
 // so errors.Is(err, fs.ErrNotExist) and errors.As still work.
 //
+// # Shards
+//
+// A Sharder (NewSharder) cuts the walk Dir makes into shards (package
+// shard), so that processes on many machines each read a disjoint part of
+// one tree: Split cuts it, Open reads one shard, as an ordinary source
+// bounded to its range that resumes after a cursor, and a running
+// reader's Split gives away the part it has not yet read.
+//
+// A shard's Start and End are positions in the walk: paths relative to
+// root ("a/b" for root/a/b, "." for root itself, "" for the start or the
+// end of the walk), in walk order (see Ordering), Start inclusive, End
+// exclusive. A position need not name an entry that exists: entries are
+// placed by their paths alone, so a tree changed between the Split and
+// the reads is still read once, each entry by the shard whose range holds
+// its path. Split cuts between subtrees and between the entries of one
+// directory: it reads the top of the tree, breadth first, up to a bound,
+// and estimates the rest, so that one huge directory is cut among its
+// entries and a deep chain between its levels.
+//
+// A shard's reader starts at Start as a walk resumed after a cursor does:
+// it reads the directories on the path to Start and none of the subtrees
+// before it. It stops before End, which its Split may narrow while it
+// runs: an entry is yielded only if it lies before the End of that moment,
+// checked, and recorded as the reader's cursor, under the lock Split
+// takes, so that the entries of a directory listing already read beyond
+// a new End are never yielded. A reader reads one directory at a time:
+// NewSharder refuses Options.Workers above 1, since parallelism comes
+// from running more shards. It refuses Options.After too: a shard carries
+// its own cursor.
+//
+// Filter, OnError, MaxDepth and FollowSymlinks act within a shard as in
+// Dir. Filter is asked about the entries of the shard's range, and about
+// the directories on the path to its Start, as for a resumed walk, so a
+// directory it leaves out with fs.SkipDir is left out of every shard.
+// Its other answers that end something end it within the shard only:
+// fs.SkipDir answered for a file leaves out the rest of its directory up
+// to the shard's End, and fs.SkipAll, like an error, ends the shard, not
+// the shards after it. A Filter that answers only nil, sluice.Skip and,
+// for directories, fs.SkipDir gives the shards, together, exactly what it
+// gives Dir. OnError is called for the directories a shard reads: a
+// directory that holds a shard's Start is read by that shard too, so an
+// error reading it reaches OnError in each shard that reads it. Split
+// does not call Filter: it sizes the tree as the walk would see it
+// without one, and reports no unreadable directory (the readers do).
+//
 // # Parallelism
 //
 // With Options.Workers above 1, that many goroutines read directories

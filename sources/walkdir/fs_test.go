@@ -21,6 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
 		benchtree.Remove()
+		removeHugeDirTree()
 		os.Exit(code)
 	}))
 }

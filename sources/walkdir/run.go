@@ -143,6 +143,9 @@ func (w *walker) next(yield func(Entry, error) bool, f *frame) (frame, error) {
 	case j == f.resume:
 		after = f.rest
 	case f.hide != nil && f.hide[j]:
+		if w.end != nil && w.end.past(e) {
+			return frame{}, errBreak // not yielded, but past an End that Split narrowed
+		}
 	case !yield(e, nil):
 		return frame{}, errBreak
 	}
@@ -200,6 +203,12 @@ func (w *walker) enter(n *dirNode, after []string, lst listing, fut *future) (fr
 		}
 	}
 	f.i, f.resume, f.rest = start(f.ents, after)
+	if w.from && len(after) == 1 {
+		f.resume, f.rest = -1, nil // a shard's Start: yielded, not passed
+	}
+	if w.end != nil {
+		f.ents = f.ents[:f.i+w.end.before(f.ents[f.i:])] // Filter sees no entry past End
+	}
 	if w.opts.Filter != nil {
 		w.filter(&f)
 	}

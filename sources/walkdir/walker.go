@@ -31,6 +31,9 @@ type walk struct {
 	follow bool
 	// rootClean: root is a clean path, so join may append to it.
 	rootClean bool
+	// from: after names a shard's Start, which the walk yields, rather
+	// than a cursor, which it passes (shard.go).
+	from bool
 }
 
 // A walker is one range of a walk.
@@ -39,6 +42,8 @@ type walker struct {
 	ctx  context.Context
 	done <-chan struct{}
 	pf   *prefetcher // nil unless Workers > 1
+	// end: a shard's reader, which ends the walk at its End; or nil.
+	end *shardReader
 }
 
 // A dirNode is a directory the walk reads.
