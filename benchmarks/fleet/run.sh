@@ -2,11 +2,12 @@
 # run.sh measures how the workers of examples/fleet scale: the same copy of
 # a bucket of 100,000 keys into a PostgreSQL table, with 50 ms added to
 # every S3 request (-s3-delay: the round trip of a distant S3, added to the
-# gateway on this machine), by 1 worker process and by 4, in interleaved
-# rounds, and prints the wall times, the ratio of the medians against the
-# target (4 processes at least 3 times faster than 1), and the CPU that
-# the gateway, PostgreSQL and the workers spent, which says whether the
-# machine bounds the ratio.
+# gateway on this machine), by 1 worker process and by 4 (and by 1 process
+# working 4 jobs at once, and by 1 and 4 processes without the delay), in
+# interleaved rounds, and prints the wall times, the ratio of the medians
+# against the target (4 processes at least 3 times faster than 1), and the
+# CPU that the gateway, PostgreSQL and the workers spent: with the copies
+# without delay, what says whether the machine bounds the ratio.
 #
 # Usage, from anywhere (it runs from the repository's root):
 #
@@ -17,8 +18,10 @@
 #
 #	ROUNDS    rounds (default 3); each runs every configuration once, in
 #	          an order that rotates from round to round
-#	CONFIGS   the configurations, PROCESSESxJOBS: worker processes, and
-#	          shard jobs each works at once (-concurrency) (default "1x1 4x1")
+#	CONFIGS   the configurations, PROCESSESxJOBS[@DELAY]: worker processes,
+#	          shard jobs each works at once (-concurrency), and the delay
+#	          if not DELAY (default "1x1 4x1 1x4 1x1@0s 4x1@0s": the copies
+#	          without delay show what the machine's CPU allows)
 #	SHARDS    -shards of the plan (default 32)
 #	PAGE      -page, keys per ListObjectsV2 request (default 1000)
 #	DELAY     -s3-delay of the workers and the planner (default 50ms)
@@ -62,7 +65,7 @@ die() {
 }
 
 ROUNDS=${ROUNDS:-3}
-CONFIGS=${CONFIGS:-1x1 4x1}
+CONFIGS=${CONFIGS:-1x1 4x1 1x4 1x1@0s 4x1@0s}
 SHARDS=${SHARDS:-32}
 PAGE=${PAGE:-1000}
 DELAY=${DELAY:-50ms}
@@ -72,7 +75,7 @@ KEYS=${KEYS:-100000}
 [[ $KEYS =~ ^[1-9][0-9]*00$ ]] || die "KEYS=$KEYS: want a positive multiple of 100"
 read -r -a configs <<<"$CONFIGS"
 for c in "${configs[@]}"; do
-	[[ $c =~ ^[1-9][0-9]*x[1-9][0-9]*$ ]] || die "CONFIGS: $c is not PROCESSESxJOBS"
+	[[ $c =~ ^[1-9][0-9]*x[1-9][0-9]*(@[0-9.]+(ms|s))?$ ]] || die "CONFIGS: $c is not PROCESSESxJOBS[@DELAY]"
 done
 [ -z "${RESULTS:-}" ] || RESULTS=$(realpath -m "$RESULTS")
 command -v psql >/dev/null || die "psql is missing (Debian/Ubuntu: sudo apt-get install postgresql-client)"
@@ -184,16 +187,20 @@ raw=$RESULTS/fleet-$stamp.tsv
 out=$RESULTS/fleet-$stamp.txt
 printf 'round\tconfig\twall_s\tgateway_cpu_s\tpostgres_cpu_s\tworkers_cpu_s\tload1\tshards\tsplits\tplan_s\tgateway_others_s\n' >"$raw"
 common=(-dsn "$DATABASE_URL" -endpoint "$SLUICE_TEST_S3" -region "$SLUICE_TEST_S3_REGION" -path-style
-	-table fleet_objects -page "$PAGE" -s3-delay "$DELAY")
+	-table fleet_objects -page "$PAGE")
 
 # copy ROUND CONFIG: one timed copy, a line of $raw.
 copy() {
-	local round=$1 config=$2 procs=${2%x*} jobs=${2#*x} run i
-	run=bench-$round-$procs-$jobs
+	local round=$1 config=$2 procs jobs delay=$DELAY run i
+	procs=${config%x*} jobs=${config#*x}
+	if [[ $jobs == *@* ]]; then
+		delay=${jobs#*@} jobs=${jobs%@*}
+	fi
+	run=bench-$round-$procs-$jobs-${delay//./-}
 	"${psql[@]}" "$DATABASE_URL" -c "SET client_min_messages = warning" -c "DROP SCHEMA public CASCADE" -c "CREATE SCHEMA public"
 	local p0 p1
 	p0=$(date +%s.%N)
-	"$work/plan" "${common[@]}" -run "$run" -shards "$SHARDS" "s3://$bucket/$PREFIX" >"$work/plan.out"
+	"$work/plan" "${common[@]}" -s3-delay "$delay" -run "$run" -shards "$SHARDS" "s3://$bucket/$PREFIX" >"$work/plan.out"
 	p1=$(date +%s.%N)
 	local load g0 t0 t1 g1 sampler q b0 b1
 	# What the gateway spends serving others, over 3 s before the copy.
@@ -206,7 +213,7 @@ copy() {
 	g0=$(cpu "$gw") t0=$(date +%s.%N)
 	for ((i = 0; i < procs; i++)); do
 		/usr/bin/time -f '%U %S' -o "$work/time.$i" \
-			"$work/worker" "${common[@]}" -run "$run" -concurrency "$jobs" -exit "s3://$bucket/$PREFIX" \
+			"$work/worker" "${common[@]}" -s3-delay "$delay" -run "$run" -concurrency "$jobs" -exit "s3://$bucket/$PREFIX" \
 			>"$work/worker.$i.out" 2>&1 &
 	done
 	local failed=0
@@ -284,7 +291,10 @@ cpu_model=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'
 				for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 				return m % 2 ? a[(m+1)/2] : (a[m/2] + a[m/2+1]) / 2
 			}
-			END {r = med("1x1") / med("4x1"); printf "\n4 processes against 1: %.2fx faster (median wall times); target >= 3x: %s\n", r, (r >= 3 ? "met" : "MISSED")}' "$raw"
+			END {
+				r = med("1x1") / med("4x1"); printf "\n4 processes against 1: %.2fx faster (median wall times); target >= 3x: %s\n", r, (r >= 3 ? "met" : "MISSED")
+				if (n["4x1@0s"] > 0) printf "4 processes cannot copy faster than without the delay: the ratio is at most 1x1 / 4x1@0s = %.2fx here\n", med("1x1") / med("4x1@0s")
+			}' "$raw"
 	fi
 	echo
 	echo "raw: $raw"
