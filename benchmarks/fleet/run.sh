@@ -275,17 +275,17 @@ cpu_model=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'
 	echo "gateway_others_s (the copy's share, a guess), of PostgreSQL's backends and of the workers;"
 	echo "and the CPU of the copy (the guess, PostgreSQL, the workers) over the machine's $(nproc) cores:"
 	echo "the wall time the copy needs at least, on an idle machine"
-	printf '%-8s %8s %8s %8s %8s %8s %8s\n' config wall gateway "gw-less" postgres workers "cpu/$(nproc)"
+	printf '%-8s %8s %15s %8s %8s %8s %8s %8s\n' config wall "(min-max)" gateway "gw-less" postgres workers "cpu/$(nproc)"
 	for c in "${configs[@]}"; do
 		awk -F'\t' -v c="$c" -v cores="$(nproc)" 'NR > 1 && $2 == c {n++; w[n] = $3; g[n] = $4; o[n] = $4 - $11; p[n] = $5; k[n] = $6; f[n] = ($4 - $11 + $5 + $6) / cores}
 			function med(a, n,   i, j, t) {
 				for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 				return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 			}
-			END {printf "%-8s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f\n", c, med(w, n), med(g, n), med(o, n), med(p, n), med(k, n), med(f, n)}' "$raw"
+			END {m = med(w, n); printf "%-8s %8.2f %15s %8.2f %8.2f %8.2f %8.2f %8.2f\n", c, m, sprintf("(%.1f-%.1f)", w[1], w[n]), med(g, n), med(o, n), med(p, n), med(k, n), med(f, n)}' "$raw"
 	done
 	if [[ " ${configs[*]} " == *" 1x1 "* && " ${configs[*]} " == *" 4x1 "* ]]; then
-		awk -F'\t' 'NR > 1 {w[$2, ++n[$2]] = $3}
+		awk -F'\t' 'NR > 1 {w[$2, ++n[$2]] = $3; rw[$2, $1] = $3}
 			function med(c,   i, j, t, a, m) {
 				m = n[c]; for (i = 1; i <= m; i++) a[i] = w[c, i]
 				for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
@@ -293,7 +293,10 @@ cpu_model=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'
 			}
 			END {
 				r = med("1x1") / med("4x1"); printf "\n4 processes against 1: %.2fx faster (median wall times); target >= 3x: %s\n", r, (r >= 3 ? "met" : "MISSED")
-				if (n["4x1@0s"] > 0) printf "4 processes cannot copy faster than without the delay: the ratio is at most 1x1 / 4x1@0s = %.2fx here\n", med("1x1") / med("4x1@0s")
+				printf "in each round (its copies ran one after the other, at about the same load):"
+				for (i = 1; i <= n["1x1"] && i <= n["4x1"]; i++) printf " %.2fx", rw["1x1", i] / rw["4x1", i]
+				printf "\n"
+				if (n["4x1@0s"] > 0) printf "4 processes cannot copy faster than without the delay, at the same load: the ratio is at most 1x1 / 4x1@0s = %.2fx\n", med("1x1") / med("4x1@0s")
 			}' "$raw"
 	fi
 	echo
