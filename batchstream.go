@@ -48,8 +48,10 @@ var errNilBatchIn = errors.New("sluice: BatchStream of a nil channel")
 // FromStream(BatchStream(…)).
 //
 // While a batch waits for the consumer, the next is not begun: values
-// wait in in, as much as its buffer holds. opts.Observer hears each batch,
-// with [SendEvent].Values its length. In all else the channel and stop
+// wait in in, as much as its buffer holds. n and wait take the place of
+// opts.BatchSize and BatchWait, which BatchStream does not read.
+// opts.Observer hears each batch, with [SendEvent].Values its length. In
+// all else the channel and stop
 // behave as [Stream]'s. An n below 1 or a negative wait is an error, as
 // is a nil in; stop is then called at once.
 func BatchStream[V any](ctx context.Context, in <-chan V, stop func() error, n int, wait time.Duration, opts *StreamOptions) (<-chan []V, func() error) {
