@@ -240,8 +240,9 @@ copy() {
 		"SELECT (SELECT count(*) FROM fleet_objects), (SELECT count(DISTINCT key) FROM fleet_objects),
 		(SELECT count(*) FROM sluice_shards), (SELECT count(*) FROM sluice_shards WHERE parent IS NOT NULL),
 		(SELECT extract(epoch FROM min(attempted_at)) FROM river_job), (SELECT extract(epoch FROM max(done_at)) FROM sluice_shards)")
-	[ "$rows" = "$KEYS" ] && [ "$keys" = "$KEYS" ] ||
+	if [ "$rows" != "$KEYS" ] || [ "$keys" != "$KEYS" ]; then
 		die "$run: the table holds $rows rows of $keys keys, want $KEYS of $KEYS"
+	fi
 	local wcpu
 	wcpu=$(cat "$work"/time.* | awk '{s += $1 + $2} END {printf "%.2f", s}')
 	rm -f "$work"/time.*
