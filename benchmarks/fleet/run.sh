@@ -55,6 +55,11 @@
 # lower bound: what a backend spent after its last sample is lost); the
 # workers' from /usr/bin/time.
 #
+# Time: start_s is how long after the workers' start the first job began
+# (the processes start, connect, and their River clients start), stop_s
+# how long after the last shard was done the last worker exited (it sees
+# the run finished, polling every 250 ms, and stops River's client).
+#
 # Output: the report on stdout (the step log on stderr), also saved with
 # the raw numbers (TSV) under $RESULTS.
 set -euo pipefail
@@ -185,7 +190,7 @@ mkdir -p "$RESULTS"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 raw=$RESULTS/fleet-$stamp.tsv
 out=$RESULTS/fleet-$stamp.txt
-printf 'round\tconfig\twall_s\tgateway_cpu_s\tpostgres_cpu_s\tworkers_cpu_s\tload1\tshards\tsplits\tplan_s\tgateway_others_s\n' >"$raw"
+printf 'round\tconfig\twall_s\tgateway_cpu_s\tpostgres_cpu_s\tworkers_cpu_s\tload1\tshards\tsplits\tplan_s\tgateway_others_s\tstart_s\tstop_s\n' >"$raw"
 common=(-dsn "$DATABASE_URL" -endpoint "$SLUICE_TEST_S3" -region "$SLUICE_TEST_S3_REGION" -path-style
 	-table fleet_objects -page "$PAGE")
 
@@ -230,21 +235,24 @@ copy() {
 		tail -n 20 "$work"/worker.*.out >&2
 		die "a worker of $run failed (see above)"
 	fi
-	local rows keys shards splits
-	read -r rows keys shards splits < <("${psql[@]}" -At -F ' ' "$DATABASE_URL" -c \
+	local rows keys shards splits first last
+	read -r rows keys shards splits first last < <("${psql[@]}" -At -F ' ' "$DATABASE_URL" -c \
 		"SELECT (SELECT count(*) FROM fleet_objects), (SELECT count(DISTINCT key) FROM fleet_objects),
-		(SELECT count(*) FROM sluice_shards), (SELECT count(*) FROM sluice_shards WHERE parent IS NOT NULL)")
-	[ "$rows" = "$KEYS" ] && [ "$keys" = "$KEYS" ] ||
+		(SELECT count(*) FROM sluice_shards), (SELECT count(*) FROM sluice_shards WHERE parent IS NOT NULL),
+		(SELECT extract(epoch FROM min(attempted_at)) FROM river_job), (SELECT extract(epoch FROM max(done_at)) FROM sluice_shards)")
+	if [ "$rows" != "$KEYS" ] || [ "$keys" != "$KEYS" ]; then
 		die "$run: the table holds $rows rows of $keys keys, want $KEYS of $KEYS"
+	fi
 	local wcpu
 	wcpu=$(cat "$work"/time.* | awk '{s += $1 + $2} END {printf "%.2f", s}')
 	rm -f "$work"/time.*
 	local wall
 	wall=$(echo "$t1 - $t0" | bc)
-	printf '%s\t%s\t%.3f\t%.2f\t%.2f\t%s\t%s\t%s\t%s\t%.3f\t%.2f\n' "$round" "$config" \
+	printf '%s\t%s\t%.3f\t%.2f\t%.2f\t%s\t%s\t%s\t%s\t%.3f\t%.2f\t%.2f\t%.2f\n' "$round" "$config" \
 		"$wall" "$(echo "($g1 - $g0) / $tck" | bc -l)" "$(echo "$q / $tck" | bc -l)" \
 		"$wcpu" "$load" "$shards" "$splits" "$(echo "$p1 - $p0" | bc)" \
-		"$(echo "($b1 - $b0) / $tck / 3 * $wall" | bc -l)" | tee -a "$raw" >&2
+		"$(echo "($b1 - $b0) / $tck / 3 * $wall" | bc -l)" "$(echo "$first - $t0" | bc -l)" "$(echo "$t1 - $last" | bc -l)" |
+		tee -a "$raw" >&2
 }
 
 step "$ROUNDS rounds of ${configs[*]}: $KEYS keys, $SHARDS shards, pages of $PAGE, $DELAY a request"
