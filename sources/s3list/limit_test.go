@@ -118,3 +118,43 @@ func TestLimiterCancelWhileWaiting(t *testing.T) {
 		}
 	}
 }
+
+// A sharder's requests wait for Options.Limiter too: those Split makes to
+// plan the shards, and a shard reader's pages.
+func TestLimiterWaitsForShardRequests(t *testing.T) {
+	cs := newClients(t)
+	c, _ := cs.client()
+	want := limitKeys()
+	bucket := putBucket(t, c, want)
+	ctx := context.Background()
+	p := &pacer{}
+	pc := &pacedClient{ListObjectsV2APIClient: c, p: p}
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(10)}
+	s, err := s3list.NewSharder(pc, in, &s3list.Options{Limiter: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shards, err := s.Split(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sh := range shards {
+		r, err := s.Open(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for e, err := range r.All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, e.Key())
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("shards listed %v, want %v", got, want)
+	}
+	if w, r := p.waits.Load(), pc.requests.Load(); w != r || r == 0 || pc.unpaid.Load() != 0 {
+		t.Errorf("%d waits for %d requests, %d made before their wait; want one wait before each", w, r, pc.unpaid.Load())
+	}
+}

@@ -69,7 +69,7 @@ func (s *Sharder) plan(ctx context.Context, n int) ([]string, error) {
 	var run *part
 	after, start := "", "" // where the top level not yet listed starts
 	for page := 1; ; page++ {
-		out, err := l.client.ListObjectsV2(ctx, &in, l.opts.ClientOptions...)
+		out, err := l.list(ctx, &in)
 		if err != nil {
 			return nil, l.fail(ctx, after, err)
 		}
@@ -192,7 +192,7 @@ func (s *Sharder) weighPart(ctx context.Context, p *part) error {
 		in.StartAfter = aws.String(p.startAfter)
 	}
 	in.MaxKeys = aws.Int32(planPage)
-	out, err := l.client.ListObjectsV2(ctx, &in, l.opts.ClientOptions...)
+	out, err := l.list(ctx, &in)
 	if err != nil {
 		return l.fail(ctx, p.startAfter, err)
 	}
@@ -305,7 +305,7 @@ func (s *Sharder) findEnd(ctx context.Context, in *s3.ListObjectsV2Input, e *est
 			continue
 		}
 		probe.StartAfter = aws.String(k)
-		out, err := l.client.ListObjectsV2(ctx, &probe, l.opts.ClientOptions...)
+		out, err := l.list(ctx, &probe)
 		if err != nil {
 			return l.fail(ctx, k, err)
 		}

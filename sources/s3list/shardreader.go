@@ -90,7 +90,7 @@ func (r *Reader) list(ctx context.Context, yield func(Entry, error) bool) error 
 			return nil
 		}
 		in.MaxKeys = aws.Int32(int32(r.pageSize(pageSize)))
-		out, err := l.client.ListObjectsV2(ctx, &in, l.opts.ClientOptions...)
+		out, err := l.list(ctx, &in)
 		if err != nil {
 			return l.fail(ctx, reqAfter, err)
 		}
