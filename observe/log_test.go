@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"iter"
 	"log/slog"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/observetest"
 	"github.com/sluice-go/sluice/observe"
 )
 
@@ -48,34 +48,6 @@ func (b *logBuffer) records(t *testing.T) []map[string]any {
 func newLogger() (*slog.Logger, *logBuffer) {
 	b := &logBuffer{}
 	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
-}
-
-// blockAfter yields n values, then waits for ctx and yields its error.
-func blockAfter(n int) func(context.Context) iter.Seq2[int, error] {
-	return func(ctx context.Context) iter.Seq2[int, error] {
-		return func(yield func(int, error) bool) {
-			for i := range n {
-				if !yield(i, nil) {
-					return
-				}
-			}
-			<-ctx.Done()
-			yield(0, sluice.ContextError(ctx))
-		}
-	}
-}
-
-// drain receives up to max values from ch (all if max < 0) and returns
-// how many it received.
-func drain[V any](ch <-chan V, max int) int {
-	n := 0
-	for max < 0 || n < max {
-		if _, ok := <-ch; !ok {
-			break
-		}
-		n++
-	}
-	return n
 }
 
 // only returns the single record with message msg.
@@ -128,7 +100,7 @@ func TestLogEnds(t *testing.T) {
 		name: "exhausted",
 		run: func(opts *sluice.StreamOptions) error {
 			ch, stop := sluice.Stream(context.Background(), ints(7, nil), opts)
-			drain(ch, -1)
+			observetest.Drain(ch, -1)
 			return stop()
 		},
 		want: wantEnd{level: "INFO", reason: "exhausted", items: 7},
@@ -136,7 +108,7 @@ func TestLogEnds(t *testing.T) {
 		name: "stopped",
 		run: func(opts *sluice.StreamOptions) error {
 			ch, stop := sluice.Stream(context.Background(), ints(-1, nil), opts)
-			drain(ch, 3)
+			observetest.Drain(ch, 3)
 			return stop()
 		},
 		want: wantEnd{level: "INFO", reason: "stopped", items: 3},
@@ -145,7 +117,7 @@ func TestLogEnds(t *testing.T) {
 		run: func(opts *sluice.StreamOptions) error {
 			ctx, cancel := context.WithCancel(context.Background())
 			ch, stop := sluice.Stream(ctx, ints(-1, nil), opts)
-			drain(ch, 2)
+			observetest.Drain(ch, 2)
 			cancel()
 			return stop()
 		},
@@ -155,7 +127,7 @@ func TestLogEnds(t *testing.T) {
 		run: func(opts *sluice.StreamOptions) error {
 			ctx, cancel := context.WithCancelCause(context.Background())
 			ch, stop := sluice.Stream(ctx, ints(-1, nil), opts)
-			drain(ch, 2)
+			observetest.Drain(ch, 2)
 			cancel(errShutdown)
 			return stop()
 		},
@@ -165,8 +137,8 @@ func TestLogEnds(t *testing.T) {
 		run: func(opts *sluice.StreamOptions) error {
 			ctx, cancel := context.WithDeadlineCause(context.Background(), time.Now().Add(20*time.Millisecond), errTooSlow)
 			defer cancel()
-			ch, stop := sluice.StreamFunc(ctx, blockAfter(4), opts)
-			drain(ch, -1)
+			ch, stop := sluice.StreamFunc(ctx, observetest.BlockAfter(4), opts)
+			observetest.Drain(ch, -1)
 			return stop()
 		},
 		want: wantEnd{level: "WARN", reason: "deadline_exceeded", items: 4, err: "context deadline exceeded: batch took too long", cause: "batch took too long"},
@@ -175,8 +147,8 @@ func TestLogEnds(t *testing.T) {
 		run: func(opts *sluice.StreamOptions) error {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 			defer cancel()
-			ch, stop := sluice.StreamFunc(ctx, blockAfter(1), opts)
-			drain(ch, -1)
+			ch, stop := sluice.StreamFunc(ctx, observetest.BlockAfter(1), opts)
+			observetest.Drain(ch, -1)
 			return stop()
 		},
 		want: wantEnd{level: "WARN", reason: "deadline_exceeded", items: 1, err: "context deadline exceeded"},
@@ -184,7 +156,7 @@ func TestLogEnds(t *testing.T) {
 		name: "failed",
 		run: func(opts *sluice.StreamOptions) error {
 			ch, stop := sluice.Stream(context.Background(), ints(5, errBroken), opts)
-			drain(ch, -1)
+			observetest.Drain(ch, -1)
 			return stop()
 		},
 		want: wantEnd{level: "ERROR", reason: "failed", items: 5, err: "source broken"},

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/observetest"
 	"github.com/sluice-go/sluice/observe"
 )
 
@@ -39,7 +40,7 @@ func TestMultiOrder(t *testing.T) {
 	a, b, c := &named{"a", j}, &named{"b", j}, &named{"c", j}
 	o := observe.Multi(nil, a, nil, observe.Multi(b, c), nil)
 	ch, stop := sluice.Stream(context.Background(), ints(2, nil), &sluice.StreamOptions{Name: "s", Observer: o})
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestMultiNone(t *testing.T) {
 		}
 		// A no-op observer on a real stream: nothing to hear, nothing may fail.
 		ch, stop := sluice.Stream(context.Background(), ints(3, nil), &sluice.StreamOptions{Observer: o})
-		if n := drain(ch, -1); n != 3 {
+		if n := observetest.Drain(ch, -1); n != 3 {
 			t.Errorf("%s: stream gave %d values, want 3", name, n)
 		}
 		if err := stop(); err != nil {

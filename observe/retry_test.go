@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/observetest"
 	"github.com/sluice-go/sluice/observe"
 )
 
@@ -49,7 +50,7 @@ func TestLogRetrying(t *testing.T) {
 	opts := &sluice.ResumeOptions{InitialDelay: time.Microsecond}
 	ch, stop := sluice.ResumeStream(context.Background(), resetOnce(5, 3), strconv.Itoa, opts,
 		&sluice.StreamOptions{Name: "items", Observer: observe.Log(l, nil)})
-	if n := drain(ch, -1); n != 5 {
+	if n := observetest.Drain(ch, -1); n != 5 {
 		t.Errorf("received %d values, want 5", n)
 	}
 	if err := stop(); err != nil {
@@ -71,7 +72,7 @@ func TestLogRetrying(t *testing.T) {
 	l, buf = newLogger()
 	ch, stop = sluice.ResumeStream(context.Background(), resetOnce(5, 3), strconv.Itoa, opts,
 		&sluice.StreamOptions{Observer: observe.Log(l, &observe.LogOptions{Level: slog.LevelError})})
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	stop()
 	if recs := buf.records(t); len(recs) != 0 {
 		t.Errorf("with Level Error: records %v, want none", recs)

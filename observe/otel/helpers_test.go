@@ -12,6 +12,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/sluice-go/sluice/internal/observetest"
 	"github.com/sluice-go/sluice/observe/otel"
 )
 
@@ -83,47 +84,6 @@ func attrs(s attribute.Set) string {
 	return strings.Join(kv, ",")
 }
 
-// ints yields 0, 1, … n-1 (forever if n < 0), then err if not nil.
-func ints(n int, err error) iter.Seq2[int, error] {
-	return func(yield func(int, error) bool) {
-		for i := 0; n < 0 || i < n; i++ {
-			if !yield(i, nil) {
-				return
-			}
-		}
-		if err != nil {
-			yield(0, err)
-		}
-	}
-}
-
-// blockAfter yields n values, then waits for ctx and yields its error.
-func blockAfter(n int) func(context.Context) iter.Seq2[int, error] {
-	return func(ctx context.Context) iter.Seq2[int, error] {
-		return func(yield func(int, error) bool) {
-			for i := range n {
-				if !yield(i, nil) {
-					return
-				}
-			}
-			<-ctx.Done()
-			yield(0, ctx.Err())
-		}
-	}
-}
-
-// drain receives up to max values from ch (all if max < 0).
-func drain[V any](ch <-chan V, max int) int {
-	n := 0
-	for max < 0 || n < max {
-		if _, ok := <-ch; !ok {
-			break
-		}
-		n++
-	}
-	return n
-}
-
 func keys[V any](m map[string]V) string {
 	var ks []string
 	for k := range m {
@@ -132,3 +92,6 @@ func keys[V any](m map[string]V) string {
 	slices.Sort(ks)
 	return fmt.Sprint(ks)
 }
+
+// ints yields 0, 1, … n-1 (forever if n < 0), then err if not nil.
+func ints(n int, err error) iter.Seq2[int, error] { return observetest.Ints(n, err) }

@@ -16,6 +16,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/observetest"
 	"github.com/sluice-go/sluice/observe/otel"
 )
 
@@ -28,10 +29,10 @@ func TestStreams(t *testing.T) {
 	errBroken := errors.New("broken")
 
 	ch, stop := sluice.Stream(ctx, ints(100, nil), opts("unbuffered", 0))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "unbuffered", stop, nil)
 	ch, stop = sluice.Stream(ctx, ints(100, nil), opts("buffered", 8))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "buffered", stop, nil)
 
 	// Three sends into a buffer of 8 that nobody reads until they are
@@ -47,36 +48,36 @@ func TestStreams(t *testing.T) {
 	}
 	ch, stop = sluice.Stream(ctx, iter.Seq2[int, error](threeThenSignal), opts("three", 8))
 	<-sent
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "three", stop, nil)
 
 	ch, stop = sluice.Stream(ctx, ints(10, nil), opts("", 0))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "unnamed", stop, nil)
 
 	ch, stop = sluice.Stream(ctx, ints(-1, nil), opts("stopped", 0))
-	drain(ch, 5)
+	observetest.Drain(ch, 5)
 	mustStop(t, "stopped", stop, nil)
 
 	cctx, cancel := context.WithCancel(ctx)
 	ch, stop = sluice.Stream(cctx, ints(-1, nil), opts("canceled", 0))
-	drain(ch, 3)
+	observetest.Drain(ch, 3)
 	cancel()
 	mustStop(t, "canceled", stop, context.Canceled)
 
 	dctx, dcancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	ch, stop = sluice.StreamFunc(dctx, blockAfter(2), opts("deadline", 0))
-	drain(ch, -1)
+	ch, stop = sluice.StreamFunc(dctx, observetest.BlockAfter(2), opts("deadline", 0))
+	observetest.Drain(ch, -1)
 	mustStop(t, "deadline", stop, context.DeadlineExceeded)
 	dcancel()
 
 	ch, stop = sluice.Stream(ctx, ints(4, errBroken), opts("failed", 2))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "failed", stop, errBroken)
 
 	part := func(context.Context) iter.Seq2[int, error] { return ints(50, nil) }
 	ch, stop = sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{part, part, part}, opts("merge", 4))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "merge", stop, nil)
 
 	// Batches: 100 values in 13 sends of up to 8.
@@ -175,7 +176,7 @@ func TestConcurrent(t *testing.T) {
 			} else {
 				ch, stop = sluice.Stream(context.Background(), ints(perStream, nil), opts)
 			}
-			drain(ch, -1)
+			observetest.Drain(ch, -1)
 			if err := stop(); err != nil {
 				t.Error(err)
 			}
@@ -224,7 +225,7 @@ func TestConcurrent(t *testing.T) {
 func TestEndedWithoutItems(t *testing.T) {
 	m, reader := newMetrics(t, nil)
 	ch, stop := sluice.Stream(context.Background(), ints(0, nil), &sluice.StreamOptions{Name: "empty", Observer: m})
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "empty", stop, nil)
 	if p, ok := collect(t, reader, "sluice.items")["sluice.stream=empty"]; !ok || p.value != 0 {
 		t.Errorf("sluice.items{empty} = %v (present %v), want 0", p.value, ok)

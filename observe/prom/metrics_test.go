@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/sluice-go/sluice"
+	"github.com/sluice-go/sluice/internal/observetest"
 	"github.com/sluice-go/sluice/observe/prom"
 )
 
@@ -33,11 +34,11 @@ func TestStreams(t *testing.T) {
 
 	// Exhausted, unbuffered and buffered.
 	ch, stop := sluice.Stream(ctx, ints(100, nil), opts("unbuffered", 0))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "unbuffered", stop, nil)
 
 	ch, stop = sluice.Stream(ctx, ints(100, nil), opts("buffered", 8))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "buffered", stop, nil)
 
 	// Three sends into a buffer of 8 that nobody reads until they are
@@ -53,42 +54,42 @@ func TestStreams(t *testing.T) {
 	}
 	ch, stop = sluice.Stream(ctx, iter.Seq2[int, error](threeThenSignal), opts("three", 8))
 	<-sent
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "three", stop, nil)
 
 	// Unnamed.
 	ch, stop = sluice.Stream(ctx, ints(10, nil), opts("", 0))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "unnamed", stop, nil)
 
 	// Stopped after 5 values: unbuffered, so exactly 5 were sent.
 	ch, stop = sluice.Stream(ctx, ints(-1, nil), opts("stopped", 0))
-	drain(ch, 5)
+	observetest.Drain(ch, 5)
 	mustStop(t, "stopped", stop, nil)
 
 	// Canceled after 3 values.
 	cctx, cancel := context.WithCancel(ctx)
 	ch, stop = sluice.Stream(cctx, ints(-1, nil), opts("canceled", 0))
-	drain(ch, 3)
+	observetest.Drain(ch, 3)
 	cancel()
 	mustStop(t, "canceled", stop, context.Canceled)
 
 	// Past its deadline after 2 values.
 	dctx, dcancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	ch, stop = sluice.StreamFunc(dctx, blockAfter(2), opts("deadline", 0))
-	drain(ch, -1)
+	ch, stop = sluice.StreamFunc(dctx, observetest.BlockAfter(2), opts("deadline", 0))
+	observetest.Drain(ch, -1)
 	mustStop(t, "deadline", stop, context.DeadlineExceeded)
 	dcancel()
 
 	// Failed after 4 values.
 	ch, stop = sluice.Stream(ctx, ints(4, errBroken), opts("failed", 2))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "failed", stop, errBroken)
 
 	// A merge of three parts: one stream, three producers.
 	part := func(context.Context) iter.Seq2[int, error] { return ints(50, nil) }
 	ch, stop = sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{part, part, part}, opts("merge", 4))
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "merge", stop, nil)
 
 	// Batches: 100 values in batches of 8, counted as values.
@@ -191,7 +192,7 @@ func TestConcurrent(t *testing.T) {
 			} else {
 				ch, stop = sluice.Stream(context.Background(), ints(perStream, nil), opts)
 			}
-			drain(ch, -1)
+			observetest.Drain(ch, -1)
 			if err := stop(); err != nil {
 				t.Error(err)
 			}
@@ -238,7 +239,7 @@ func TestEndedWithoutItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	ch, stop := sluice.Stream(context.Background(), ints(0, nil), &sluice.StreamOptions{Name: "empty", Observer: m})
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "empty", stop, nil)
 	if s, ok := gather(t, reg, "sluice_items_total")["stream=empty"]; !ok || s.value != 0 {
 		t.Errorf("sluice_items_total{stream=empty} = %v (present %v), want 0", s.value, ok)
@@ -257,7 +258,7 @@ func TestInvalidUTF8Name(t *testing.T) {
 		t.Fatal(err)
 	}
 	ch, stop := sluice.Stream(context.Background(), ints(2, nil), &sluice.StreamOptions{Name: "bad\xffname", Observer: m})
-	drain(ch, -1)
+	observetest.Drain(ch, -1)
 	mustStop(t, "invalid UTF-8", stop, nil)
 	if got := gather(t, reg, "sluice_items_total")["stream=bad\uFFFDname"].value; got != 2 {
 		t.Errorf("sluice_items_total{stream=bad\\uFFFDname} = %v, want 2", got)
