@@ -45,7 +45,13 @@ go vet ./...
 step "staticcheck"
 "$bin/staticcheck" ./...
 step "go test -race"
-go test -race -count=1 ./... "$@"
+# shard/rivershard runs after the rest, alone: its fleet test copies 10^6
+# rows with worker processes, and beside it the shared PostgreSQL took
+# longer than sqlrows' conformance allows to close canceled connections
+# (SQL/Stall and SQL/StreamStall failed in three fresh-clone runs).
+go test -race -count=1 $(go list ./... | grep -v '/shard/rivershard$') "$@"
+step "go test -race ./shard/rivershard"
+go test -race -count=1 ./shard/rivershard "$@"
 if [ $# -eq 0 ]; then
 	# A short run of each fuzz target (about 10s each here); README.md
 	# gives the longer runs. A count, not a duration: with a duration, Go
