@@ -73,7 +73,7 @@ INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := slowSource[sqlrows.Row[srcRow]]{keyset, 4}
+	src := slowSource[sqlrows.Row[srcRow]]{keyset, 1}
 	plan(t, pool, "slow", src, 3)
 	tm := timing{MaxWorkers: 2, JobTimeout: 2 * time.Second, RescueAfter: time.Minute, SplitAfter: 300 * time.Millisecond}
 	startWorkers(t, pool, 2, tm, func(w *rivershard.Worker) error {
