@@ -53,8 +53,12 @@ func TestFlags(t *testing.T) {
 	}
 	// -h prints the flags, and is no failure of the command's.
 	for _, cmd := range []func(context.Context, []string, *strings.Builder) error{
-		func(ctx context.Context, args []string, out *strings.Builder) error { return PlanCommand(ctx, args, out) },
-		func(ctx context.Context, args []string, out *strings.Builder) error { return WorkerCommand(ctx, args, out, out) },
+		func(ctx context.Context, args []string, out *strings.Builder) error {
+			return PlanCommand(ctx, args, out)
+		},
+		func(ctx context.Context, args []string, out *strings.Builder) error {
+			return WorkerCommand(ctx, args, out, out)
+		},
 	} {
 		var out strings.Builder
 		if err := cmd(context.Background(), []string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-run name") {
