@@ -133,7 +133,9 @@
 //	rest, err := r.Split(ctx, 0.5)             // from another goroutine: hand off half
 //
 // Split cuts where the concurrent listing would: it lists the top level
-// with the delimiter "/" (up to 4 pages of 1000 entries), weighs each
+// with the delimiter "/" (up to 4 pages of 1000 entries; a level that is
+// one common prefix alone, as in a bucket of logs/2026/11/27/…, is
+// passed for the level below it, up to 16 levels down), weighs each
 // common prefix by its first page (and, for up to 64 of them, more
 // requests only when a prefix holds more than a page: a few one-key
 // requests find about where its keys end, and the density of its first
@@ -155,9 +157,11 @@
 // the page already fetched, when that page holds the part kept; else one
 // estimated from the page's density, between the reader's position and
 // End; else the least key after the last yielded, giving away all the
-// rest. It sends no request, and narrows End under the reader's lock,
-// so that a key already fetched at or past the new End is never
-// yielded. Reader.Shard returns the shard as it stands, with the cursor
+// rest. A shard without End (the listing's last) has no end to estimate
+// toward, so a Split that keeps a share of it first sends the one-key
+// requests Split sends to find about where the listing ends; otherwise
+// it sends no request. It narrows End under the reader's lock, so that
+// a key already fetched at or past the new End is never yielded. Reader.Shard returns the shard as it stands, with the cursor
 // of the last key yielded: opening it resumes there.
 //
 // A listing that cannot be cut into key ranges is refused by NewSharder:

@@ -247,7 +247,15 @@ func splitWhileReading(sh *s3list.Sharder, s shard.Shard, k int, keep float64, w
 // flat keys whose first page starts with digits only, so that the
 // keyspace fit to it must be refit to number the keys from "a" on.
 // ManyPrefixes: more prefixes than Split weighs one by one, followed by
-// objects at the top level.
+// objects at the top level. LonePrefix: the bucket's top level is one
+// common prefix, logs/, over a date's directories (the layout of
+// benchmarks/fleet), the first holding most keys: Split must look into
+// logs/ and weigh its directories, since no keyspace fit to one page
+// says where they hold more. NestedBeside: directories of as many keys
+// beside one object at the top level, so that logs/ is one part of two,
+// weighed by its first page and the one-key requests that find about
+// where it ends, though its keys fill a sliver of the keyspace that page
+// fits.
 func TestSplitBalance(t *testing.T) {
 	skewed := func() []string {
 		var ks []string
@@ -278,6 +286,21 @@ func TestSplitBalance(t *testing.T) {
 		}
 		return ks
 	}
+	// 1,000 keys in 21 directories of a date: the first holds 800 keys
+	// and the 20 others 10 each if skewed, or 20 directories of 50.
+	logs := func(skewed bool) []string {
+		var ks []string
+		for i := range 1000 {
+			d := i / 50
+			if skewed {
+				d = max(0, (i-800)/10+1)
+			}
+			ks = append(ks, fmt.Sprintf("logs/2026/11/27/%02d/part-%06d.gz", d, i))
+		}
+		return ks
+	}
+	lone := func() []string { return logs(true) }
+	beside := func() []string { return append(logs(false), "README") }
 	cs := newClients(t)
 	c, _ := cs.client()
 	for _, tc := range []struct {
@@ -289,6 +312,8 @@ func TestSplitBalance(t *testing.T) {
 		{"Skewed", skewed, 6, 50},
 		{"Hex", hex, 6, 50},
 		{"ManyPrefixes", prefixes, 4, 1000},
+		{"LonePrefix", lone, 8, 50},
+		{"NestedBeside", beside, 8, 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer s3list.SetPlanPage(tc.planPage)()
@@ -313,6 +338,82 @@ func TestSplitBalance(t *testing.T) {
 			t.Logf("Split(%d): %v keys, a share is %d", tc.n, counts, share)
 			if len(shards) != tc.n || slices.Max(counts) > 2*share {
 				t.Errorf("Split(%d) gave %d shards of %v keys; want %d, none above %d", tc.n, len(shards), counts, tc.n, 2*share)
+			}
+		})
+	}
+}
+
+// TestReaderSplitBalance checks that a running Reader of the listing's
+// last shard (one without End) gives away about the share asked of its
+// rest, not everything past its fetched page: it has no End to estimate
+// cuts toward, so Split must find about where the listing ends. Each
+// reader reads 60 keys (a page of 50 and part of the next), splits, and
+// reads on; the keys it then reads and those of the residual must each
+// be within half of their share of the rest, on flat keys spread over
+// the keyspace and on a date's directories, whose keys fill a sliver of
+// the keyspace the page fits.
+func TestReaderSplitBalance(t *testing.T) {
+	logs := func() []string {
+		var ks []string
+		for i := range 1000 {
+			ks = append(ks, fmt.Sprintf("logs/2026/11/27/%02d/part-%06d.gz", i/50, i))
+		}
+		return ks
+	}
+	cs := newClients(t)
+	c, _ := cs.client()
+	for _, tc := range []struct {
+		name string
+		keys func() []string
+		keep float64
+	}{
+		{"Flat", func() []string { return flatKeys(1000) }, 0.5},
+		{"Flat/Keep0.2", func() []string { return flatKeys(1000) }, 0.2},
+		{"Logs", logs, 0.5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			name, _, _ := strings.Cut(tc.name, "/")
+			bucket := fileBucket(t, "readersplit-"+name, tc.keys)
+			sh, err := s3list.NewSharder(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(50)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shards, err := sh.Split(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := sh.Open(shards[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			const k = 60
+			var kept []string
+			var rest shard.Shard
+			for e, err := range r.All(ctx) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				kept = append(kept, e.Key())
+				if len(kept) == k {
+					if rest, err = r.Split(ctx, tc.keep); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			given, err := readShard(sh, rest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.keys()
+			slices.Sort(want)
+			if got := append(slices.Clone(kept), given...); !slices.Equal(got, want) {
+				t.Fatalf("the reader and its residual %v yield %d keys, want the %d of the bucket: %s", rest, len(got), len(want), firstDiff(got, want))
+			}
+			left := float64(len(want) - k)
+			t.Logf("Split(%v) after %d keys: %d read on, %d given away (residual %v)", tc.keep, k, len(kept)-k, len(given), rest)
+			if a, b := float64(len(kept)-k), float64(len(given)); a < tc.keep*left/2 || b < (1-tc.keep)*left/2 {
+				t.Errorf("Split(%v) of the last shard after %d keys: %v read on and %v given away of the %v left; want each at least half its share", tc.keep, k, a, b, left)
 			}
 		})
 	}

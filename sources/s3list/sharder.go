@@ -67,7 +67,8 @@ func NewSharder(client s3.ListObjectsV2APIClient, in *s3.ListObjectsV2Input, opt
 // Split returns up to n shards that together hold every key of the
 // listing exactly once, cut where a first look at the bucket says they
 // hold about as many keys each: at the common prefixes of the top level
-// (below the input's Prefix, with the delimiter "/"), and, inside a
+// (below the input's Prefix, with the delimiter "/"; a level that is a
+// lone common prefix is passed for the level below it), and, inside a
 // prefix (or a run of flat keys) that holds more than a shard's share,
 // at keys estimated from its first page and a few one-key requests
 // that find roughly where it ends. The estimate only balances the

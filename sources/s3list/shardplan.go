@@ -39,6 +39,20 @@ const maxWeighed = 64
 // probes bounds the one-key requests that look for where a part ends.
 const probes = 24
 
+// maxDescent bounds the levels of lone common prefixes Split looks into
+// (see plan).
+const maxDescent = 16
+
+// loneP returns the common prefix of a page that holds it alone: no
+// object, no other prefix, and no page after it.
+func loneP(out *s3.ListObjectsV2Output) (string, bool) {
+	if len(out.CommonPrefixes) != 1 || len(out.Contents) != 0 || aws.ToBool(out.IsTruncated) {
+		return "", false
+	}
+	p := aws.ToString(out.CommonPrefixes[0].Prefix)
+	return p, p != ""
+}
+
 // A part is a stretch of the listing that Split weighs: a run of objects
 // of the top level, a common prefix, or the rest after a truncated first
 // page.
@@ -68,10 +82,17 @@ func (s *Sharder) plan(ctx context.Context, n int) ([]string, error) {
 	var parts []*part
 	var run *part
 	after, start := "", "" // where the top level not yet listed starts
-	for page := 1; ; page++ {
+	for page, depth := 1, 0; ; page++ {
 		out, err := l.list(ctx, &in)
 		if err != nil {
 			return nil, l.fail(ctx, after, err)
+		}
+		// A level that is one common prefix and nothing else (a bucket
+		// of logs/2026/11/27/…) says nothing of where its keys lie:
+		// list the level below it instead.
+		if lone, ok := loneP(out); ok && page == 1 && depth < maxDescent {
+			in.Prefix, depth, page = aws.String(lone), depth+1, 0
+			continue
 		}
 		merge(out.Contents, out.CommonPrefixes, func(e Entry) bool {
 			if e.IsPrefix() {
@@ -100,7 +121,11 @@ func (s *Sharder) plan(ctx context.Context, n int) ([]string, error) {
 		}
 		if last == "" || page == discoveryPages {
 			// The rest of the top level, weighed as one part.
-			parts = append(parts, &part{start: start, startAfter: after})
+			rest := &part{start: start, startAfter: after}
+			if depth > 0 {
+				rest.prefix = aws.ToString(in.Prefix)
+			}
+			parts = append(parts, rest)
 			break
 		}
 		in.ContinuationToken, in.StartAfter = nil, aws.String(after)
@@ -237,6 +262,7 @@ type estimator struct {
 	first    *big.Int // the number of the part's first key
 	last     *big.Int // of its first page's last key
 	end      *big.Int // of about its last key
+	endKey   string   // the greatest key the probes found
 }
 
 // fit (re)makes the keyspace from the samples and more.
@@ -262,7 +288,8 @@ func (ks *keyspace) holds(k string) bool {
 }
 
 // findEnd sets e.end to about the number of the last key of the listing
-// of in, whose key lastKey exists: it narrows (lastKey, the greatest
+// of in, and e.endKey to the greatest key it found, whose key lastKey
+// exists: it narrows (lastKey, the greatest
 // number] by one-key requests, halving it until what is left is a
 // sixteenth of what is known, or probes run out. It asks first for a key
 // past the greatest number: a key found that the keyspace cannot number
@@ -289,8 +316,17 @@ func (s *Sharder) findEnd(ctx context.Context, in *s3.ListObjectsV2Input, e *est
 		if gap.Cmp(big.NewInt(1)) <= 0 || (!top && new(big.Int).Mul(gap, big.NewInt(16)).Cmp(known) <= 0) {
 			break
 		}
-		m := new(big.Int).Add(lo, hi)
-		m.Quo(m, two)
+		// Gallop, then halve: the next probe is at most three times
+		// what is known past it, so that keys filling a sliver of the
+		// keyspace (a date's directories, where the first page fit
+		// every position from the year on) are found in about
+		// log4(keys/page) probes rather than in one per halving of the
+		// keyspace; once a probe finds nothing, it halves the rest.
+		step := new(big.Int).Quo(gap, two)
+		if far := new(big.Int).Mul(known, big.NewInt(3)); far.Sign() > 0 && far.Cmp(step) < 0 {
+			step = far
+		}
+		m := new(big.Int).Add(lo, step)
 		if top {
 			m.Sub(hi, big.NewInt(1))
 			top = false
@@ -329,7 +365,7 @@ func (s *Sharder) findEnd(ctx context.Context, in *s3.ListObjectsV2Input, e *est
 		}
 		lo = m
 	}
-	e.end = lo
+	e.end, e.endKey = lo, lastKey
 	return nil
 }
 

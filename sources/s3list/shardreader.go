@@ -39,9 +39,15 @@ type Reader struct {
 	done   bool           // All has yielded the shard to its end
 
 	// The first and last keys, and the count, of the last full page: the
-	// density of the keys, to estimate where to cut (see sample).
+	// density of the keys, to estimate where to cut (see sample); and
+	// five keys of it, at its quartiles, to fit a keyspace to.
 	wFirst, wLast string
 	wN            int
+	wSamples      []string
+
+	// Of a shard without End, about the listing's last key (see
+	// guessEnd): "" until a Split looks for it.
+	endGuess string
 }
 
 var _ shard.Reader[Entry] = (*Reader)(nil)
@@ -187,6 +193,10 @@ func (r *Reader) fetched(objs []types.Object, truncated bool) {
 	r.listed, r.more = true, truncated
 	if n := len(objs); truncated && n >= 2 {
 		r.wFirst, r.wLast, r.wN = aws.ToString(objs[0].Key), aws.ToString(objs[n-1].Key), n
+		r.wSamples = r.wSamples[:0]
+		for _, i := range []int{0, n / 4, n / 2, 3 * n / 4, n - 1} {
+			r.wSamples = append(r.wSamples, aws.ToString(objs[i].Key))
+		}
 	}
 }
 
@@ -224,7 +234,11 @@ func (r *Reader) finish() {
 // fetched when that page has keys not yet yielded and the share kept
 // ends inside it; else at a key estimated from the density of the last
 // page, between the reader's position and End; else right after the
-// last key yielded (or at Start), giving away all the rest. It sends no
+// last key yielded (or at Start), giving away all the rest. A shard
+// without End (the listing's last) has nothing to estimate toward, so
+// a Split that keeps a share of it first sends the one-key requests
+// that Sharder.Split sends to find about where the listing ends (a few,
+// bounded by ctx; All goes on meanwhile); otherwise Split sends no
 // request. It returns shard.ErrNoSplit when nothing is left: All has
 // reached End or the listing's last key, or End is just past the last
 // key yielded.
@@ -234,6 +248,11 @@ func (r *Reader) Split(ctx context.Context, keep float64) (shard.Shard, error) {
 	}
 	if err := sluice.ContextError(ctx); err != nil {
 		return shard.Shard{}, err
+	}
+	if keep > 0 {
+		if err := r.guessEnd(ctx); err != nil {
+			return shard.Shard{}, err
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -252,8 +271,8 @@ func (r *Reader) Split(ctx context.Context, keep float64) (shard.Shard, error) {
 	case len(unread) > 0:
 		total := len(unread)
 		lastUnread := aws.ToString(unread[len(unread)-1].Key)
-		if more {
-			if left := r.sample(lastUnread).keysLeft(math.MaxInt32); left > 0 {
+		if hi := r.hi(lastUnread); more && hi != "" {
+			if left := r.sampleTo(lastUnread, hi).keysLeft(math.MaxInt32); left > 0 {
 				total += left
 			}
 		}
@@ -295,20 +314,75 @@ func (r *Reader) Split(ctx context.Context, keep float64) (shard.Shard, error) {
 	return res, nil
 }
 
-// estimatedCut returns a key about frac of the way from lo to End, as
-// the density of the last page numbers keys (see keyspace), or "" if
-// there is none strictly between them.
+// estimatedCut returns a key about frac of the way from lo to the
+// shard's end (End, or the guess of the listing's last key), as the
+// density of the last page numbers keys (see keyspace), or "" if there
+// is none strictly between them.
 func (r *Reader) estimatedCut(lo string, frac float64) string {
-	if r.end == "" || r.wN < 2 || frac <= 0 {
+	hi := r.hi(lo)
+	if hi == "" || r.wN < 2 || frac <= 0 {
 		return ""
 	}
-	ks := newKeyspace(r.s.l.prefix, lo, r.wFirst, r.wLast, r.end)
-	v := between(ks.value(lo), ks.value(r.end), frac)
+	ks := newKeyspace(r.s.l.prefix, append([]string{lo, r.wFirst, r.wLast, hi}, r.wSamples...)...)
+	v := between(ks.value(lo), ks.value(hi), frac)
 	k, ok := ks.key(v)
-	if !ok || k <= lo || k >= r.end || !strings.HasPrefix(k, r.s.l.prefix) || !utf8.ValidString(k) {
+	if !ok || k <= lo || k >= hi || !strings.HasPrefix(k, r.s.l.prefix) || !utf8.ValidString(k) {
 		return ""
 	}
 	return k
+}
+
+// hi returns where the shard's keys after lo end, to estimate cuts:
+// End, or, for a shard without one, the guess of the listing's last key
+// if it lies after lo; else "".
+func (r *Reader) hi(lo string) string {
+	switch {
+	case r.end != "":
+		return r.end
+	case r.endGuess > lo:
+		return r.endGuess
+	}
+	return ""
+}
+
+// sampleTo returns what the reader has seen of its keys, from cur, for
+// keys up to hi.
+func (r *Reader) sampleTo(cur, hi string) sample {
+	s := r.sample(cur)
+	s.hi, s.bounded = hi, true
+	return s
+}
+
+// guessEnd finds about where the listing ends, for a Split of a shard
+// without End that keeps a share of the rest: without it, such a shard
+// knows no more of its rest than its fetched page, and would keep that
+// page and give away everything after it. It sends the one-key requests
+// Split's planner sends (findEnd), from the greatest key fetched, with a
+// keyspace fit to the last full page, outside the reader's lock so that
+// All goes on meanwhile; a guess is kept until the reader passes it.
+func (r *Reader) guessEnd(ctx context.Context) error {
+	r.mu.Lock()
+	from := r.wLast
+	if len(r.buf) > 0 {
+		from = max(from, aws.ToString(r.buf[len(r.buf)-1].Key))
+	}
+	need := r.end == "" && !r.done && r.more && r.wN >= 2 && from != "" && r.endGuess <= max(r.last, from)
+	e := estimator{base: r.s.l.prefix, firstKey: r.wFirst, pageLast: r.wLast}
+	if need {
+		e.fit(append([]string{from}, r.wSamples...)...)
+	}
+	r.mu.Unlock()
+	if !need || e.last.Cmp(e.first) <= 0 {
+		return nil
+	}
+	in := r.s.l.in
+	if err := r.s.findEnd(ctx, &in, &e, from); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.endGuess = max(r.endGuess, e.endKey)
+	r.mu.Unlock()
+	return nil
 }
 
 // between returns lo + frac × (hi - lo), rounded down.
