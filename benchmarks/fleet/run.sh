@@ -25,9 +25,13 @@
 #	SHARDS    -shards of the plan (default 32)
 #	PAGE      -page, keys per ListObjectsV2 request (default 1000)
 #	DELAY     -s3-delay of the workers and the planner (default 50ms)
-#	PREFIX    the prefix copied (default logs/2026/11/27/, which holds every
-#	          key: the plan cuts at its 100 common prefixes; see BENCHMARKS.md
-#	          for what s3list's Split makes of the bucket's root)
+#	PREFIX    the prefix copied (default "", the bucket's root, whose top
+#	          level is the one common prefix logs/: the plan looks through
+#	          logs/2026/11/27/ and cuts at its 100 common prefixes)
+#	SPLIT_AFTER
+#	          -split-after of the workers (default: the worker's, 30s); a
+#	          shard that runs longer gives half its rest to a new job when
+#	          no job waits
 #	KEYS      keys in the bucket (default 100000: 100 directories of KEYS/100)
 #	RESULTS   where the raw numbers and the report go (default .cache/bench)
 #	SLUICE_TEST_POSTGRES, SLUICE_TEST_S3, SLUICE_TEST_S3_ROOT,
@@ -74,7 +78,8 @@ CONFIGS=${CONFIGS:-1x1 4x1 1x4 1x1@0s 4x1@0s}
 SHARDS=${SHARDS:-32}
 PAGE=${PAGE:-1000}
 DELAY=${DELAY:-50ms}
-PREFIX=${PREFIX-logs/2026/11/27/}
+PREFIX=${PREFIX-}
+SPLIT_AFTER=${SPLIT_AFTER-}
 KEYS=${KEYS:-100000}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS=$ROUNDS: want a positive number"
 [[ $KEYS =~ ^[1-9][0-9]*00$ ]] || die "KEYS=$KEYS: want a positive multiple of 100"
@@ -193,6 +198,8 @@ out=$RESULTS/fleet-$stamp.txt
 printf 'round\tconfig\twall_s\tgateway_cpu_s\tpostgres_cpu_s\tworkers_cpu_s\tload1\tshards\tsplits\tplan_s\tgateway_others_s\tstart_s\tstop_s\n' >"$raw"
 common=(-dsn "$DATABASE_URL" -endpoint "$SLUICE_TEST_S3" -region "$SLUICE_TEST_S3_REGION" -path-style
 	-table fleet_objects -page "$PAGE")
+workerflags=()
+[ -z "$SPLIT_AFTER" ] || workerflags=(-split-after "$SPLIT_AFTER")
 
 # copy ROUND CONFIG: one timed copy, a line of $raw.
 copy() {
@@ -218,7 +225,7 @@ copy() {
 	g0=$(cpu "$gw") t0=$(date +%s.%N)
 	for ((i = 0; i < procs; i++)); do
 		/usr/bin/time -f '%U %S' -o "$work/time.$i" \
-			"$work/worker" "${common[@]}" -s3-delay "$delay" -run "$run" -concurrency "$jobs" -exit "s3://$bucket/$PREFIX" \
+			"$work/worker" "${common[@]}" "${workerflags[@]}" -s3-delay "$delay" -run "$run" -concurrency "$jobs" -exit "s3://$bucket/$PREFIX" \
 			>"$work/worker.$i.out" 2>&1 &
 	done
 	local failed=0
@@ -274,7 +281,7 @@ cpu_model=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'
 	echo "sluice:   examples/fleet at $commit"
 	echo "services: $services_are; Versity S3 Gateway pid $gw, PostgreSQL $(psql -X -At "$DATABASE_URL" -c 'SHOW server_version') "
 	echo "data:     bucket $bucket, $KEYS empty objects in 100 directories of $per"
-	echo "copy:     ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" SHARDS=$SHARDS PAGE=$PAGE DELAY=$DELAY PREFIX=$PREFIX benchmarks/fleet/run.sh"
+	echo "copy:     ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" SHARDS=$SHARDS PAGE=$PAGE DELAY=$DELAY PREFIX=$PREFIX SPLIT_AFTER=$SPLIT_AFTER benchmarks/fleet/run.sh"
 	echo "          each copy planned afresh (untimed, plan_s), then timed from the workers' start to the last one's exit"
 	echo
 	column -t -s $'\t' "$raw"

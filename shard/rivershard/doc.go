@@ -61,7 +61,13 @@
 // again, without counting an attempt), so that no attempt runs into
 // River's timeout, which would cancel its batch in progress and count a
 // failed attempt. A job without a timeout (JobTimeout -1) is refused: River
-// would never rescue it from a dead worker.
+// would never rescue it from a dead worker. Choose a timeout well above
+// the time an attempt takes to its first committed batch (opening the
+// shard, its first pages, a batch of the sink's rows): an attempt that
+// stops at three quarters of it before committing one has made no
+// progress, and its job is snoozed and begun again, over and over. On a
+// loaded machine of two cores, 4 s was too short for batches of 5,000
+// rows; a minute leaves a wide margin.
 //
 // Every commit of an attempt first locks its job's row in river_job (with
 // River's Client.JobUpdateTx, which selects it FOR UPDATE) and checks that
