@@ -61,8 +61,12 @@
 #
 # Time: start_s is how long after the workers' start the first job began
 # (the processes start, connect, and their River clients start), stop_s
-# how long after the last shard was done the last worker exited (it sees
-# the run finished, polling every 250 ms, and stops River's client).
+# how long after the last job was completed the last worker exited (it
+# sees the run finished, polling every 250 ms, and stops River's client).
+# A job's completion time is River's finalized_at, which rivershard's
+# JobCompleteTx sets from the worker's clock as the shard's last batch
+# commits (sluice_shards.done_at is now(), the start of that batch's
+# transaction, up to a batch of rows earlier).
 #
 # Output: the report on stdout (the step log on stderr), also saved with
 # the raw numbers (TSV) under $RESULTS.
@@ -246,7 +250,7 @@ copy() {
 	read -r rows keys shards splits first last < <("${psql[@]}" -At -F ' ' "$DATABASE_URL" -c \
 		"SELECT (SELECT count(*) FROM fleet_objects), (SELECT count(DISTINCT key) FROM fleet_objects),
 		(SELECT count(*) FROM sluice_shards), (SELECT count(*) FROM sluice_shards WHERE parent IS NOT NULL),
-		(SELECT extract(epoch FROM min(attempted_at)) FROM river_job), (SELECT extract(epoch FROM max(done_at)) FROM sluice_shards)")
+		(SELECT extract(epoch FROM min(attempted_at)) FROM river_job), (SELECT extract(epoch FROM max(finalized_at)) FROM river_job)")
 	if [ "$rows" != "$KEYS" ] || [ "$keys" != "$KEYS" ]; then
 		die "$run: the table holds $rows rows of $keys keys, want $KEYS of $KEYS"
 	fi
