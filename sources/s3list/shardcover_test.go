@@ -241,6 +241,21 @@ func splitWhileReading(sh *s3list.Sharder, s shard.Shard, k int, keep float64, w
 	return nil
 }
 
+// dateKeys returns 1,000 keys in directories of a date, as the bucket of
+// benchmarks/fleet lays them out: 20 directories of 50 keys, or, if
+// skewed, 21 whose first holds 800 keys and the others 10 each.
+func dateKeys(skewed bool) []string {
+	var ks []string
+	for i := range 1000 {
+		d := i / 50
+		if skewed {
+			d = max(0, (i-800)/10+1)
+		}
+		ks = append(ks, fmt.Sprintf("logs/2026/11/27/%02d/part-%06d.gz", d, i))
+	}
+	return ks
+}
+
 // TestSplitBalance checks that Split's estimates balance the shards: no
 // shard holds more than twice its share. Skewed: the big prefix is larger
 // than Split's pages (cut to 50 keys), so its size is estimated. Hex:
@@ -286,21 +301,8 @@ func TestSplitBalance(t *testing.T) {
 		}
 		return ks
 	}
-	// 1,000 keys in 21 directories of a date: the first holds 800 keys
-	// and the 20 others 10 each if skewed, or 20 directories of 50.
-	logs := func(skewed bool) []string {
-		var ks []string
-		for i := range 1000 {
-			d := i / 50
-			if skewed {
-				d = max(0, (i-800)/10+1)
-			}
-			ks = append(ks, fmt.Sprintf("logs/2026/11/27/%02d/part-%06d.gz", d, i))
-		}
-		return ks
-	}
-	lone := func() []string { return logs(true) }
-	beside := func() []string { return append(logs(false), "README") }
+	lone := func() []string { return dateKeys(true) }
+	beside := func() []string { return append(dateKeys(false), "README") }
 	cs := newClients(t)
 	c, _ := cs.client()
 	for _, tc := range []struct {
@@ -353,13 +355,6 @@ func TestSplitBalance(t *testing.T) {
 // the keyspace and on a date's directories, whose keys fill a sliver of
 // the keyspace the page fits.
 func TestReaderSplitBalance(t *testing.T) {
-	logs := func() []string {
-		var ks []string
-		for i := range 1000 {
-			ks = append(ks, fmt.Sprintf("logs/2026/11/27/%02d/part-%06d.gz", i/50, i))
-		}
-		return ks
-	}
 	cs := newClients(t)
 	c, _ := cs.client()
 	for _, tc := range []struct {
@@ -369,7 +364,7 @@ func TestReaderSplitBalance(t *testing.T) {
 	}{
 		{"Flat", func() []string { return flatKeys(1000) }, 0.5},
 		{"Flat/Keep0.2", func() []string { return flatKeys(1000) }, 0.2},
-		{"Logs", logs, 0.5},
+		{"Logs", func() []string { return dateKeys(false) }, 0.5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
