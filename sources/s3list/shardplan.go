@@ -43,9 +43,9 @@ const probes = 24
 // (see plan).
 const maxDescent = 16
 
-// loneP returns the common prefix of a page that holds it alone: no
+// lonePrefix returns the common prefix of a page that holds it alone: no
 // object, no other prefix, and no page after it.
-func loneP(out *s3.ListObjectsV2Output) (string, bool) {
+func lonePrefix(out *s3.ListObjectsV2Output) (string, bool) {
 	if len(out.CommonPrefixes) != 1 || len(out.Contents) != 0 || aws.ToBool(out.IsTruncated) {
 		return "", false
 	}
@@ -90,7 +90,7 @@ func (s *Sharder) plan(ctx context.Context, n int) ([]string, error) {
 		// A level that is one common prefix and nothing else (a bucket
 		// of logs/2026/11/27/…) says nothing of where its keys lie:
 		// list the level below it instead.
-		if lone, ok := loneP(out); ok && page == 1 && depth < maxDescent {
+		if lone, ok := lonePrefix(out); ok && page == 1 && depth < maxDescent {
 			in.Prefix, depth, page = aws.String(lone), depth+1, 0
 			continue
 		}
@@ -288,12 +288,12 @@ func (ks *keyspace) holds(k string) bool {
 }
 
 // findEnd sets e.end to about the number of the last key of the listing
-// of in, and e.endKey to the greatest key it found, whose key lastKey
-// exists: it narrows (lastKey, the greatest
-// number] by one-key requests, halving it until what is left is a
-// sixteenth of what is known, or probes run out. It asks first for a key
-// past the greatest number: a key found that the keyspace cannot number
-// (a letter where the first page had only digits) refits it.
+// of in, whose key lastKey exists, and e.endKey to the greatest key it
+// found: it narrows (lastKey, the greatest number] by one-key requests,
+// galloping up from what it knows and then halving, until what is left
+// is a sixteenth of what is known, or probes run out. It asks first for
+// a key past the greatest number: a key found that the keyspace cannot
+// number (a letter where the first page had only digits) refits it.
 func (s *Sharder) findEnd(ctx context.Context, in *s3.ListObjectsV2Input, e *estimator, lastKey string) error {
 	l := s.l
 	var lo, hi *big.Int
