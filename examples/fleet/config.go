@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -23,9 +24,9 @@ import (
 	"github.com/sluice-go/sluice/sources/s3list"
 )
 
-// Config is the definition of a run, which the planner and every worker
+// config is the definition of a run, which the planner and every worker
 // must agree on: where to read, where to write, under which name.
-type Config struct {
+type config struct {
 	DSN       string
 	Run       string
 	Bucket    string
@@ -38,8 +39,16 @@ type Config struct {
 	S3Delay   time.Duration // added to every S3 request
 }
 
-// flags defines on fs the flags of c, which both commands take.
-func (c *Config) flags(fs *flag.FlagSet) {
+// flagSet returns the flag set of the command name, which writes its
+// usage to out, with the flags of c, which both commands take, defined on
+// it.
+func (c *config) flagSet(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: %s -run NAME [flags] [s3://bucket/prefix]\n", name)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.DSN, "dsn", os.Getenv("DATABASE_URL"), "PostgreSQL connection string (default $DATABASE_URL, else the PG* variables)")
 	fs.StringVar(&c.Run, "run", "", "the run's `name`, the same for the planner and every worker, and its River queue (required)")
 	fs.StringVar(&c.Bucket, "bucket", "", "the bucket to list (or give s3://bucket/prefix as the argument)")
@@ -50,6 +59,15 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.PathStyle, "path-style", false, "address buckets as http://host/bucket")
 	fs.IntVar(&c.PageSize, "page", 1000, "keys per ListObjectsV2 request, 1 to 1000")
 	fs.DurationVar(&c.S3Delay, "s3-delay", 0, "add `D` to every S3 request, to measure against a nearby server as if it were far away")
+	return fs
+}
+
+// parse parses args with fs, the flag set of c, and checks c.
+func (c *config) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return c.check(fs.Args())
 }
 
 // queueName is what River accepts as a queue's name (nameRegex in
@@ -58,7 +76,7 @@ var queueName = regexp.MustCompile(`^[a-z0-9]+(?:[_-]?[a-z0-9]+)*$`)
 
 // check takes the bucket and prefix from an s3://bucket/prefix argument,
 // if any, and checks c.
-func (c *Config) check(args []string) error {
+func (c *config) check(args []string) error {
 	switch {
 	case len(args) > 1:
 		return fmt.Errorf("one s3://bucket/prefix argument at most, got %d", len(args))
@@ -93,22 +111,22 @@ func (c *Config) check(args []string) error {
 
 // options are rivershard's options of the run: its jobs in a queue of
 // its own.
-func (c *Config) options(splitAfter time.Duration) *rivershard.Options {
+func (c *config) options(splitAfter time.Duration) *rivershard.Options {
 	return &rivershard.Options{Queue: c.Run, SplitAfter: splitAfter}
 }
 
 // source returns the listing as s3://bucket/prefix.
-func (c *Config) source() string { return "s3://" + c.Bucket + "/" + c.Prefix }
+func (c *config) source() string { return "s3://" + c.Bucket + "/" + c.Prefix }
 
 // tableName returns c.Table as an identifier: "s.t" is the table t of the
 // schema s.
-func (c *Config) tableName() pgx.Identifier { return pgx.Identifier(strings.Split(c.Table, ".")) }
+func (c *config) tableName() pgx.Identifier { return pgx.Identifier(strings.Split(c.Table, ".")) }
 
 const createTable = `CREATE TABLE IF NOT EXISTS %s (key text NOT NULL, size bigint, etag text, last_modified timestamptz)`
 
 // sharder returns the run's source: the listing of the bucket under the
 // prefix, cut into key ranges.
-func (c *Config) sharder(client *s3.Client) (*s3list.Sharder, error) {
+func (c *config) sharder(client *s3.Client) (*s3list.Sharder, error) {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(c.Bucket), MaxKeys: aws.Int32(int32(c.PageSize))}
 	if c.Prefix != "" {
 		in.Prefix = aws.String(c.Prefix)
@@ -122,7 +140,7 @@ func (c *Config) sharder(client *s3.Client) (*s3list.Sharder, error) {
 }
 
 // sink returns the run's sink: rows of the table, in batches of batch.
-func (c *Config) sink(batch int) *pgcopy.Sink[s3list.Entry] {
+func (c *config) sink(batch int) *pgcopy.Sink[s3list.Entry] {
 	return &pgcopy.Sink[s3list.Entry]{
 		Table:   c.tableName(),
 		Columns: []string{"key", "size", "etag", "last_modified"},
@@ -136,7 +154,7 @@ func (c *Config) sink(batch int) *pgcopy.Sink[s3list.Entry] {
 
 // s3Client returns an S3 client configured by c and the SDK's default
 // chain, and a function that closes its idle connections.
-func (c *Config) s3Client(ctx context.Context) (*s3.Client, func(), error) {
+func (c *config) s3Client(ctx context.Context) (*s3.Client, func(), error) {
 	awscfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(c.Region))
 	if err != nil {
 		return nil, nil, fmt.Errorf("loading the AWS configuration: %w", err)

@@ -52,17 +52,18 @@ func TestFlags(t *testing.T) {
 		}
 	}
 	// -h prints the flags, and is no failure of the command's.
-	for _, cmd := range []func(context.Context, []string, *strings.Builder) error{
-		func(ctx context.Context, args []string, out *strings.Builder) error {
+	for name, cmd := range map[string]func(context.Context, []string, *strings.Builder) error{
+		"plan": func(ctx context.Context, args []string, out *strings.Builder) error {
 			return PlanCommand(ctx, args, out)
 		},
-		func(ctx context.Context, args []string, out *strings.Builder) error {
+		"worker": func(ctx context.Context, args []string, out *strings.Builder) error {
 			return WorkerCommand(ctx, args, out, out)
 		},
 	} {
 		var out strings.Builder
-		if err := cmd(context.Background(), []string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-run name") {
-			t.Errorf("-h = %v, printing %q; want flag.ErrHelp and the flags", err, out.String())
+		err := cmd(context.Background(), []string{"-h"}, &out)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "usage: "+name+" -run NAME") || !strings.Contains(out.String(), "-run name") {
+			t.Errorf("%s -h = %v, printing %q; want flag.ErrHelp, the usage and the flags", name, err, out.String())
 		}
 	}
 }

@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -19,21 +18,12 @@ import (
 // how far it has got. It writes what it does to out, and returns the
 // error that should end the program: a flag.ErrHelp after -h.
 func PlanCommand(ctx context.Context, args []string, out io.Writer) error {
-	var c Config
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(out)
-	c.flags(fs)
+	var c config
+	fs := c.flagSet("plan", out)
 	shards := fs.Int("shards", 64, "cut the listing into up to `N` shards, one job each")
 	status := fs.Bool("status", false, "print the run's progress instead of planning it")
 	wait := fs.Bool("wait", false, "with -status: print it every second until the run is finished")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: plan -run NAME [flags] [s3://bucket/prefix]\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := c.check(fs.Args()); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	switch {
@@ -56,7 +46,7 @@ func PlanCommand(ctx context.Context, args []string, out io.Writer) error {
 // plan creates the tables, and plans the run unless it is planned
 // already: each step is idempotent, so a planner may run again, or
 // alongside another.
-func plan(ctx context.Context, pool *pgxpool.Pool, c *Config, shards int, out io.Writer) error {
+func plan(ctx context.Context, pool *pgxpool.Pool, c *config, shards int, out io.Writer) error {
 	if err := rivershard.Migrate(ctx, pool, nil); err != nil {
 		return err
 	}
@@ -106,7 +96,7 @@ func plan(ctx context.Context, pool *pgxpool.Pool, c *Config, shards int, out io
 
 // printStatus prints the progress of the run, and with wait, again every
 // second until it is finished.
-func printStatus(ctx context.Context, pool *pgxpool.Pool, c *Config, out io.Writer, wait bool) error {
+func printStatus(ctx context.Context, pool *pgxpool.Pool, c *config, out io.Writer, wait bool) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {

@@ -3,7 +3,6 @@ package fleet
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,24 +29,15 @@ import (
 // it leaves unfinished goes on at once in another worker, or in this one
 // started again.
 func WorkerCommand(ctx context.Context, args []string, out, logs io.Writer) error {
-	var c Config
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(out)
-	c.flags(fs)
+	var c config
+	fs := c.flagSet("worker", out)
 	concurrency := fs.Int("concurrency", 4, "shard jobs worked at once by this process")
 	batch := fs.Int("batch", 5000, "rows per transaction")
 	jobTimeout := fs.Duration("job-timeout", time.Minute, "River's JobTimeout: an attempt at a shard ends at 3/4 of it, and the shard goes on in a new attempt")
 	rescueAfter := fs.Duration("rescue-after", 2*time.Minute, "River's RescueStuckJobsAfter: how long after its attempt began a dead worker's shard is given to another")
 	splitAfter := fs.Duration("split-after", 30*time.Second, "split off half of what a shard has left after it has run this long, when no job waits (negative: never)")
 	exit := fs.Bool("exit", false, "exit once the run is finished, rather than serve until stopped")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: worker -run NAME [flags] [s3://bucket/prefix]\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := c.check(fs.Args()); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	switch {
@@ -127,7 +117,7 @@ func WorkerCommand(ctx context.Context, args []string, out, logs io.Writer) erro
 
 // serve returns when ctx is done, or, with exit, when the run is finished
 // or cannot finish.
-func serve(ctx context.Context, pool *pgxpool.Pool, c *Config, exit bool, out io.Writer) error {
+func serve(ctx context.Context, pool *pgxpool.Pool, c *config, exit bool, out io.Writer) error {
 	if !exit {
 		<-ctx.Done()
 		fmt.Fprintf(out, "stopping: finishing the jobs in progress\n")
