@@ -21,7 +21,8 @@
 //
 //	-dsn DSN          PostgreSQL connection string (default $DATABASE_URL, else the PG* variables)
 //	-run NAME         the run's name, the same for the planner and every worker; also its
-//	                  River queue: letters, digits, '_' and '-', at most 64 (required)
+//	                  River queue: at most 64 lower-case letters and digits, separated
+//	                  by single '_' or '-' (required)
 //	-bucket NAME      the bucket to list (or give s3://bucket/prefix as the argument)
 //	-prefix P         list only the keys that begin with P
 //	-table T          the table to load, "schema.table" or "table" (default s3_objects)
