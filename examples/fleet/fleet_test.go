@@ -30,18 +30,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(testenv.M(m)) }
 // WorkerCommand with them and nothing else.
 const workerEnv = "FLEET_TEST_WORKER"
 
-// setAWSEnv sets the variables of the SDK's default chain to env's
-// credentials and hides the developer's configuration files.
-func setAWSEnv(setenv func(k, v string), env testenv.S3Env) {
-	setenv("AWS_ACCESS_KEY_ID", env.AccessKey)
-	setenv("AWS_SECRET_ACCESS_KEY", env.SecretKey)
-	setenv("AWS_SESSION_TOKEN", "")
-	setenv("AWS_PROFILE", "")
-	setenv("AWS_ENDPOINT_URL", "")
-	setenv("AWS_CONFIG_FILE", "/nonexistent/aws/config")
-	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws/credentials")
-}
-
 // fleetKeys returns the keys of the test's bucket: n under data/, in
 // directories of 500, and a tenth as many under other/, outside the
 // prefix the run copies.
@@ -79,7 +67,7 @@ func TestFleet(t *testing.T) {
 	start := time.Now()
 	step := func(what string) { t.Logf("%v: %s", time.Since(start).Round(time.Millisecond), what) }
 	env := testenv.S3(t)
-	setAWSEnv(t.Setenv, env)
+	s3env.SetAWSEnv(t.Setenv, env)
 	client := s3env.Client(t)
 	bucket := s3env.NewFileBucket(t, env, client, fleetKeys(3000))
 	// A few objects with contents of their own, so that sizes and ETags
@@ -225,7 +213,7 @@ func startWorker(t *testing.T, env testenv.S3Env, args []string) *workerProc {
 		done: make(chan error, 1),
 	}
 	p.Env = os.Environ()
-	setAWSEnv(func(k, v string) { p.Env = append(p.Env, k+"="+v) }, env)
+	s3env.SetAWSEnv(func(k, v string) { p.Env = append(p.Env, k+"="+v) }, env)
 	p.Env = append(p.Env, workerEnv+"="+strings.Join(args, "\x1f"))
 	p.Stderr = &p.stderr
 	pipe, err := p.StdoutPipe()

@@ -151,7 +151,7 @@ func startLoader(t *testing.T, cfg config, env testenv.S3Env) *loaderProc {
 		done: make(chan struct{}),
 	}
 	c.Env = os.Environ()
-	setAWSEnv(func(k, v string) { c.Env = append(c.Env, k+"="+v) }, env)
+	s3env.SetAWSEnv(func(k, v string) { c.Env = append(c.Env, k+"="+v) }, env)
 	c.Env = append(c.Env, loaderEnv+"="+strings.Join([]string{
 		cfg.dsn, cfg.endpoint, cfg.region, cfg.bucket, cfg.table, strconv.Itoa(cfg.workers), strconv.Itoa(cfg.batch),
 	}, "\x1f"))

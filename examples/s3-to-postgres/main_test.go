@@ -28,20 +28,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(testenv.M(m)) }
 // chain) finds them, and nothing else of the developer's AWS setup.
 func s3Config(t *testing.T) config {
 	env := testenv.S3(t)
-	setAWSEnv(t.Setenv, env)
+	s3env.SetAWSEnv(t.Setenv, env)
 	return config{endpoint: env.Endpoint, region: env.Region, pathStyle: true, workers: 4}
-}
-
-// setAWSEnv sets the variables of the SDK's default chain to env's
-// credentials and hides the developer's configuration files.
-func setAWSEnv(setenv func(k, v string), env testenv.S3Env) {
-	setenv("AWS_ACCESS_KEY_ID", env.AccessKey)
-	setenv("AWS_SECRET_ACCESS_KEY", env.SecretKey)
-	setenv("AWS_SESSION_TOKEN", "")
-	setenv("AWS_PROFILE", "")
-	setenv("AWS_ENDPOINT_URL", "")
-	setenv("AWS_CONFIG_FILE", "/nonexistent/aws/config")
-	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws/credentials")
 }
 
 // testKeys returns n keys: some at the top level, most under common

@@ -83,3 +83,17 @@ func NewBucket(tb testing.TB, c *s3.Client) string {
 	}
 	return name
 }
+
+// SetAWSEnv sets the variables of the SDK's default chain to env's
+// credentials and hides the developer's configuration files, through
+// setenv: t.Setenv for the test's own process, or a function that appends
+// to an exec.Cmd's Env for a process it starts.
+func SetAWSEnv(setenv func(k, v string), env testenv.S3Env) {
+	setenv("AWS_ACCESS_KEY_ID", env.AccessKey)
+	setenv("AWS_SECRET_ACCESS_KEY", env.SecretKey)
+	setenv("AWS_SESSION_TOKEN", "")
+	setenv("AWS_PROFILE", "")
+	setenv("AWS_ENDPOINT_URL", "")
+	setenv("AWS_CONFIG_FILE", "/nonexistent/aws/config")
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws/credentials")
+}
