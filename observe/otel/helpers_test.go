@@ -2,9 +2,7 @@ package otel_test
 
 import (
 	"context"
-	"fmt"
 	"iter"
-	"slices"
 	"strings"
 	"testing"
 
@@ -82,15 +80,6 @@ func attrs(s attribute.Set) string {
 		kv = append(kv, string(a.Key)+"="+a.Value.String())
 	}
 	return strings.Join(kv, ",")
-}
-
-func keys[V any](m map[string]V) string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return fmt.Sprint(ks)
 }
 
 // ints yields 0, 1, … n-1 (forever if n < 0), then err if not nil.

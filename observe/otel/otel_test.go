@@ -2,7 +2,6 @@ package otel_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -20,72 +19,11 @@ import (
 	"github.com/sluice-go/sluice/observe/otel"
 )
 
+// TestStreams reads back what one Metrics recorded of observetest.Streams:
+// a stream for each way a stream ends and each kind of send.
 func TestStreams(t *testing.T) {
 	m, reader := newMetrics(t, nil)
-	opts := func(name string, buffer int) *sluice.StreamOptions {
-		return &sluice.StreamOptions{Name: name, Buffer: buffer, Observer: m}
-	}
-	ctx := context.Background()
-	errBroken := errors.New("broken")
-
-	ch, stop := sluice.Stream(ctx, ints(100, nil), opts("unbuffered", 0))
-	observetest.Drain(ch, -1)
-	mustStop(t, "unbuffered", stop, nil)
-	ch, stop = sluice.Stream(ctx, ints(100, nil), opts("buffered", 8))
-	observetest.Drain(ch, -1)
-	mustStop(t, "buffered", stop, nil)
-
-	// Three sends into a buffer of 8 that nobody reads until they are
-	// done: the last saturation is exactly 3/8.
-	sent := make(chan struct{})
-	threeThenSignal := func(yield func(int, error) bool) {
-		for i := range 3 {
-			if !yield(i, nil) {
-				return
-			}
-		}
-		close(sent)
-	}
-	ch, stop = sluice.Stream(ctx, iter.Seq2[int, error](threeThenSignal), opts("three", 8))
-	<-sent
-	observetest.Drain(ch, -1)
-	mustStop(t, "three", stop, nil)
-
-	ch, stop = sluice.Stream(ctx, ints(10, nil), opts("", 0))
-	observetest.Drain(ch, -1)
-	mustStop(t, "unnamed", stop, nil)
-
-	ch, stop = sluice.Stream(ctx, ints(-1, nil), opts("stopped", 0))
-	observetest.Drain(ch, 5)
-	mustStop(t, "stopped", stop, nil)
-
-	cctx, cancel := context.WithCancel(ctx)
-	ch, stop = sluice.Stream(cctx, ints(-1, nil), opts("canceled", 0))
-	observetest.Drain(ch, 3)
-	cancel()
-	mustStop(t, "canceled", stop, context.Canceled)
-
-	dctx, dcancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	ch, stop = sluice.StreamFunc(dctx, observetest.BlockAfter(2), opts("deadline", 0))
-	observetest.Drain(ch, -1)
-	mustStop(t, "deadline", stop, context.DeadlineExceeded)
-	dcancel()
-
-	ch, stop = sluice.Stream(ctx, ints(4, errBroken), opts("failed", 2))
-	observetest.Drain(ch, -1)
-	mustStop(t, "failed", stop, errBroken)
-
-	part := func(context.Context) iter.Seq2[int, error] { return ints(50, nil) }
-	ch, stop = sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{part, part, part}, opts("merge", 4))
-	observetest.Drain(ch, -1)
-	mustStop(t, "merge", stop, nil)
-
-	// Batches: 100 values in 13 sends of up to 8.
-	bch, bstop := sluice.StreamBatches(ctx, func(context.Context) iter.Seq2[int, error] { return ints(100, nil) },
-		&sluice.StreamOptions{Name: "batches", Observer: m, BatchSize: 8, BatchWait: time.Hour})
-	for range bch {
-	}
-	mustStop(t, "batches", bstop, nil)
+	observetest.Streams(t, m)
 
 	wantItems := map[string]float64{
 		"sluice.stream=batches":    100,
@@ -101,7 +39,7 @@ func TestStreams(t *testing.T) {
 	}
 	items := collect(t, reader, "sluice.items")
 	if len(items) != len(wantItems) {
-		t.Errorf("sluice.items points = %s, want %s", keys(items), keys(wantItems))
+		t.Errorf("sluice.items points = %s, want %s", observetest.Keys(items), observetest.Keys(wantItems))
 	}
 	waits := collect(t, reader, "sluice.send.wait")
 	sats := collect(t, reader, "sluice.buffer.saturation")
@@ -143,21 +81,12 @@ func TestStreams(t *testing.T) {
 	}
 	ends := collect(t, reader, "sluice.stream.ends")
 	if len(ends) != len(wantEnds) {
-		t.Errorf("sluice.stream.ends points = %s, want %s", keys(ends), keys(wantEnds))
+		t.Errorf("sluice.stream.ends points = %s, want %s", observetest.Keys(ends), observetest.Keys(wantEnds))
 	}
 	for k, want := range wantEnds {
 		if got := ends[k].value; got != want {
 			t.Errorf("sluice.stream.ends{%s} = %v, want %v", k, got, want)
 		}
-	}
-}
-
-// mustStop calls stop and checks its error matches want (nil: no error).
-func mustStop(t *testing.T, name string, stop func() error, want error) {
-	t.Helper()
-	err := stop()
-	if want == nil && err != nil || want != nil && !errors.Is(err, want) {
-		t.Fatalf("%s: stop() = %v, want %v", name, err, want)
 	}
 }
 
@@ -226,7 +155,7 @@ func TestEndedWithoutItems(t *testing.T) {
 	m, reader := newMetrics(t, nil)
 	ch, stop := sluice.Stream(context.Background(), ints(0, nil), &sluice.StreamOptions{Name: "empty", Observer: m})
 	observetest.Drain(ch, -1)
-	mustStop(t, "empty", stop, nil)
+	observetest.MustStop(t, "empty", stop, nil)
 	if p, ok := collect(t, reader, "sluice.items")["sluice.stream=empty"]; !ok || p.value != 0 {
 		t.Errorf("sluice.items{empty} = %v (present %v), want 0", p.value, ok)
 	}
@@ -274,10 +203,10 @@ func TestOptions(t *testing.T) {
 	m.Sent(sluice.SendEvent{Stream: "x"})
 	m.Ended(sluice.EndEvent{Stream: "x", Reason: sluice.Failed})
 	if got := collect(t, reader, "etl.items")["service=sync,sluice.stream=x"].value; got != 1 {
-		t.Errorf("etl.items{service=sync,sluice.stream=x} = %v, want 1 (points %s)", got, keys(collect(t, reader, "etl.items")))
+		t.Errorf("etl.items{service=sync,sluice.stream=x} = %v, want 1 (points %s)", got, observetest.Keys(collect(t, reader, "etl.items")))
 	}
 	if got := collect(t, reader, "etl.stream.ends")["service=sync,sluice.reason=failed,sluice.stream=x"].value; got != 1 {
-		t.Errorf("etl.stream.ends = %v, want 1 (points %s)", got, keys(collect(t, reader, "etl.stream.ends")))
+		t.Errorf("etl.stream.ends = %v, want 1 (points %s)", got, observetest.Keys(collect(t, reader, "etl.stream.ends")))
 	}
 	if n := len(collect(t, reader, "sluice.items")); n != 0 {
 		t.Errorf("sluice.items has %d points with Prefix etl, want none", n)

@@ -1,9 +1,7 @@
 package prom_test
 
 import (
-	"fmt"
 	"iter"
-	"slices"
 	"strings"
 	"testing"
 
@@ -54,16 +52,6 @@ func gather(t *testing.T, g prometheus.Gatherer, name string) map[string]sample 
 		}
 	}
 	return out
-}
-
-// keys returns the sorted keys of m, for messages.
-func keys[V any](m map[string]V) string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return fmt.Sprint(ks)
 }
 
 // ints yields 0, 1, … n-1 (forever if n < 0), then err if not nil.

@@ -18,86 +18,16 @@ import (
 	"github.com/sluice-go/sluice/observe/prom"
 )
 
-// TestStreams drives real streams, one for each way a stream can end,
-// through one Metrics, and reads the metrics back from the registry.
+// TestStreams drives real streams (observetest.Streams), one for each way
+// a stream can end, through one Metrics, and reads the metrics back from
+// the registry.
 func TestStreams(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m, err := prom.New(reg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := func(name string, buffer int) *sluice.StreamOptions {
-		return &sluice.StreamOptions{Name: name, Buffer: buffer, Observer: m}
-	}
-	ctx := context.Background()
-	errBroken := errors.New("broken")
-
-	// Exhausted, unbuffered and buffered.
-	ch, stop := sluice.Stream(ctx, ints(100, nil), opts("unbuffered", 0))
-	observetest.Drain(ch, -1)
-	mustStop(t, "unbuffered", stop, nil)
-
-	ch, stop = sluice.Stream(ctx, ints(100, nil), opts("buffered", 8))
-	observetest.Drain(ch, -1)
-	mustStop(t, "buffered", stop, nil)
-
-	// Three sends into a buffer of 8 that nobody reads until they are
-	// done: the last saturation is exactly 3/8.
-	sent := make(chan struct{})
-	threeThenSignal := func(yield func(int, error) bool) {
-		for i := range 3 {
-			if !yield(i, nil) {
-				return
-			}
-		}
-		close(sent)
-	}
-	ch, stop = sluice.Stream(ctx, iter.Seq2[int, error](threeThenSignal), opts("three", 8))
-	<-sent
-	observetest.Drain(ch, -1)
-	mustStop(t, "three", stop, nil)
-
-	// Unnamed.
-	ch, stop = sluice.Stream(ctx, ints(10, nil), opts("", 0))
-	observetest.Drain(ch, -1)
-	mustStop(t, "unnamed", stop, nil)
-
-	// Stopped after 5 values: unbuffered, so exactly 5 were sent.
-	ch, stop = sluice.Stream(ctx, ints(-1, nil), opts("stopped", 0))
-	observetest.Drain(ch, 5)
-	mustStop(t, "stopped", stop, nil)
-
-	// Canceled after 3 values.
-	cctx, cancel := context.WithCancel(ctx)
-	ch, stop = sluice.Stream(cctx, ints(-1, nil), opts("canceled", 0))
-	observetest.Drain(ch, 3)
-	cancel()
-	mustStop(t, "canceled", stop, context.Canceled)
-
-	// Past its deadline after 2 values.
-	dctx, dcancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	ch, stop = sluice.StreamFunc(dctx, observetest.BlockAfter(2), opts("deadline", 0))
-	observetest.Drain(ch, -1)
-	mustStop(t, "deadline", stop, context.DeadlineExceeded)
-	dcancel()
-
-	// Failed after 4 values.
-	ch, stop = sluice.Stream(ctx, ints(4, errBroken), opts("failed", 2))
-	observetest.Drain(ch, -1)
-	mustStop(t, "failed", stop, errBroken)
-
-	// A merge of three parts: one stream, three producers.
-	part := func(context.Context) iter.Seq2[int, error] { return ints(50, nil) }
-	ch, stop = sluice.Merge(ctx, []func(context.Context) iter.Seq2[int, error]{part, part, part}, opts("merge", 4))
-	observetest.Drain(ch, -1)
-	mustStop(t, "merge", stop, nil)
-
-	// Batches: 100 values in batches of 8, counted as values.
-	bch, bstop := sluice.StreamBatches(ctx, func(context.Context) iter.Seq2[int, error] { return ints(100, nil) },
-		&sluice.StreamOptions{Name: "batches", Observer: m, BatchSize: 8, BatchWait: time.Hour})
-	for range bch {
-	}
-	mustStop(t, "batches", bstop, nil)
+	observetest.Streams(t, m)
 
 	wantItems := map[string]float64{
 		"stream=batches":    100,
@@ -113,7 +43,7 @@ func TestStreams(t *testing.T) {
 	}
 	items := gather(t, reg, "sluice_items_total")
 	if len(items) != len(wantItems) {
-		t.Errorf("sluice_items_total series = %s, want %s", keys(items), keys(wantItems))
+		t.Errorf("sluice_items_total series = %s, want %s", observetest.Keys(items), observetest.Keys(wantItems))
 	}
 	if n, err := testutil.GatherAndCount(reg, "sluice_items_total"); err != nil || n != len(wantItems) {
 		t.Errorf("GatherAndCount(sluice_items_total) = %d, %v; want %d", n, err, len(wantItems))
@@ -157,15 +87,6 @@ sluice_stream_ends_total{reason="failed",stream="failed"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(wantEnds), "sluice_stream_ends_total"); err != nil {
 		t.Error(err)
-	}
-}
-
-// mustStop calls stop and checks its error matches want (nil: no error).
-func mustStop(t *testing.T, name string, stop func() error, want error) {
-	t.Helper()
-	err := stop()
-	if want == nil && err != nil || want != nil && !errors.Is(err, want) {
-		t.Fatalf("%s: stop() = %v, want %v", name, err, want)
 	}
 }
 
@@ -240,7 +161,7 @@ func TestEndedWithoutItems(t *testing.T) {
 	}
 	ch, stop := sluice.Stream(context.Background(), ints(0, nil), &sluice.StreamOptions{Name: "empty", Observer: m})
 	observetest.Drain(ch, -1)
-	mustStop(t, "empty", stop, nil)
+	observetest.MustStop(t, "empty", stop, nil)
 	if s, ok := gather(t, reg, "sluice_items_total")["stream=empty"]; !ok || s.value != 0 {
 		t.Errorf("sluice_items_total{stream=empty} = %v (present %v), want 0", s.value, ok)
 	}
@@ -259,7 +180,7 @@ func TestInvalidUTF8Name(t *testing.T) {
 	}
 	ch, stop := sluice.Stream(context.Background(), ints(2, nil), &sluice.StreamOptions{Name: "bad\xffname", Observer: m})
 	observetest.Drain(ch, -1)
-	mustStop(t, "invalid UTF-8", stop, nil)
+	observetest.MustStop(t, "invalid UTF-8", stop, nil)
 	if got := gather(t, reg, "sluice_items_total")["stream=bad\uFFFDname"].value; got != 2 {
 		t.Errorf("sluice_items_total{stream=bad\\uFFFDname} = %v, want 2", got)
 	}
@@ -289,7 +210,7 @@ func TestOptions(t *testing.T) {
 	} {
 		got := gather(t, reg, name)
 		if _, ok := got[key]; !ok || len(got) != 1 {
-			t.Errorf("%s series = %s, want [%s]", name, keys(got), key)
+			t.Errorf("%s series = %s, want [%s]", name, observetest.Keys(got), key)
 		}
 	}
 	if got := gather(t, reg, "app_send_wait_seconds")["service=sync,stream=s"].buckets; fmt.Sprint(got) != "[0.001 0.5 2]" {
