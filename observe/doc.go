@@ -2,7 +2,8 @@
 // structured logs: [Log] writes one record when a stream ends (and, when
 // asked, one for each send that waited too long for its consumer), and
 // [Multi] gives one stream several observers. Package observe/prom records
-// the same events as Prometheus metrics.
+// the same events as Prometheus metrics, and package observe/otel as
+// OpenTelemetry instruments.
 //
 // It imports only the standard library and the root package.
 //
