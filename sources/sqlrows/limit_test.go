@@ -80,7 +80,7 @@ func TestLimiterWaitsForEachPage(t *testing.T) {
 		if form == "KeysetStream" {
 			seq = sluice.FromStream(sqlrows.KeysetStream(ctx, db, table, pgx.RowToStructByPos[item], opts, nil))
 		}
-		rows, err := collectRows(seq)
+		rows, err := collect(seq)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,22 +114,11 @@ func TestLimiterCancelWhileWaiting(t *testing.T) {
 		if form == "KeysetStream" {
 			seq = sluice.FromStream(sqlrows.KeysetStream(ctx, pool, table, pgx.RowToStructByPos[item], opts, nil))
 		}
-		rows, err := collectRows(seq)
+		rows, err := collect(seq)
 		close(p.begun)
 		cancel()
 		if !errors.Is(err, context.Canceled) || !slices.Equal(ids(rows), wantIDs(10)) {
 			t.Errorf("%s: read %v, then %v; want 1..10, then context.Canceled", form, ids(rows), err)
 		}
 	}
-}
-
-func collectRows(seq func(func(sqlrows.Row[item], error) bool)) ([]sqlrows.Row[item], error) {
-	var rows []sqlrows.Row[item]
-	for r, err := range seq {
-		if err != nil {
-			return rows, err
-		}
-		rows = append(rows, r)
-	}
-	return rows, nil
 }
