@@ -76,14 +76,7 @@ func readAll[T any](t *testing.T, s shard.Source[sqlrows.Row[T]], sh shard.Shard
 	if err != nil {
 		return nil, err
 	}
-	var rows []sqlrows.Row[T]
-	for row, err := range r.All(context.Background()) {
-		if err != nil {
-			return rows, err
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
+	return collect(r.All(context.Background()))
 }
 
 // readShard is readAll that fails t on an error.

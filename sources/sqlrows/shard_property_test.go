@@ -210,12 +210,9 @@ func readRows(ctx context.Context, s *sqlrows.KeysetSharder[int32], sh shard.Sha
 	if err != nil {
 		return nil, err
 	}
-	var rows []sqlrows.Row[int32]
-	for row, err := range r.All(ctx) {
-		if err != nil {
-			return nil, fmt.Errorf("shard %v: %w", sh, err)
-		}
-		rows = append(rows, row)
+	rows, err := collect(r.All(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("shard %v: %w", sh, err)
 	}
 	return rows, nil
 }
