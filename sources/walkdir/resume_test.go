@@ -39,17 +39,6 @@ func resumeTree(t *testing.T) string {
 	return root
 }
 
-func walkPaths(seq iter.Seq2[walkdir.Entry, error]) ([]string, error) {
-	var ps []string
-	for e, err := range seq {
-		if err != nil {
-			return ps, err
-		}
-		ps = append(ps, e.Path)
-	}
-	return ps, nil
-}
-
 // mover moves directories out of a tree and puts them back.
 type mover struct {
 	t     *testing.T
@@ -88,7 +77,7 @@ func TestResumeVanishedDirectory(t *testing.T) {
 	for _, form := range []string{"Resume", "ResumeStream"} {
 		t.Run(form, func(t *testing.T) {
 			root := resumeTree(t)
-			want, err := walkPaths(walkdir.Dir(context.Background(), root, nil))
+			want, err := collect(walkdir.Dir(context.Background(), root, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,8 +152,8 @@ func TestResumeVanishedDirectory(t *testing.T) {
 func TestTransient(t *testing.T) {
 	ctx := context.Background()
 	missing := filepath.Join(t.TempDir(), "missing")
-	_, dirRoot := walkPaths(walkdir.Dir(ctx, missing, nil))
-	_, allRoot := walkPaths(walkdir.All(ctx, os.DirFS(filepath.Dir(missing)), "missing", nil))
+	_, dirRoot := collect(walkdir.Dir(ctx, missing, nil))
+	_, allRoot := collect(walkdir.All(ctx, os.DirFS(filepath.Dir(missing)), "missing", nil))
 
 	// A directory removed once its entry is yielded, before it is read.
 	vanished := func(walk func(root string) iter.Seq2[walkdir.Entry, error], root string) error {
@@ -188,15 +177,15 @@ func TestTransient(t *testing.T) {
 
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, canceledErr := walkPaths(walkdir.Dir(canceled, resumeTree(t), nil))
-	_, badCursor := walkPaths(walkdir.Dir(ctx, missing, &walkdir.Options{After: "no-version"}))
+	_, canceledErr := collect(walkdir.Dir(canceled, resumeTree(t), nil))
+	_, badCursor := collect(walkdir.Dir(ctx, missing, &walkdir.Options{After: "no-version"}))
 	filterErr := errors.New("filter says no")
-	_, filtered := walkPaths(walkdir.Dir(ctx, resumeTree(t), &walkdir.Options{Filter: func(walkdir.Entry) error { return filterErr }}))
+	_, filtered := collect(walkdir.Dir(ctx, resumeTree(t), &walkdir.Options{Filter: func(walkdir.Entry) error { return filterErr }}))
 	loopRoot := t.TempDir()
 	if err := os.Symlink(loopRoot, filepath.Join(loopRoot, "self")); err != nil {
 		t.Fatal(err)
 	}
-	_, loop := walkPaths(walkdir.Dir(ctx, loopRoot, &walkdir.Options{FollowSymlinks: true}))
+	_, loop := collect(walkdir.Dir(ctx, loopRoot, &walkdir.Options{FollowSymlinks: true}))
 
 	pathErr := func(op string, errno syscall.Errno) error {
 		return fmt.Errorf("walkdir: %w", &fs.PathError{Op: op, Path: "x", Err: errno})
