@@ -147,17 +147,20 @@ func badShards(root string) []shard.Shard {
 	}
 }
 
-// TestShards runs the shard checks on Dir's walk of real trees: an
+// shardTrees are the real trees TestShards and TestShardsEven cut: an
 // ordinary one, the skewed one (one huge directory) and a deep chain.
+var shardTrees = []struct {
+	name string
+	make func(t *testing.T) string
+}{
+	{"Tree", func(t *testing.T) string { return tree(t, randomNames(rand.New(rand.NewPCG(15, 1)), 300)...) }},
+	{"HugeDir", hugeDirTree},
+	{"Chain", func(t *testing.T) string { return chainTree(t, 80) }},
+}
+
+// TestShards runs the shard checks on Dir's walk of the shardTrees.
 func TestShards(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		make func(t *testing.T) string
-	}{
-		{"Tree", func(t *testing.T) string { return tree(t, randomNames(rand.New(rand.NewPCG(15, 1)), 300)...) }},
-		{"HugeDir", hugeDirTree},
-		{"Chain", func(t *testing.T) string { return chainTree(t, 80) }},
-	} {
+	for _, tc := range shardTrees {
 		t.Run(tc.name, func(t *testing.T) {
 			root := tc.make(t)
 			s, err := walkdir.NewSharder(root, nil)
@@ -175,18 +178,11 @@ func TestShards(t *testing.T) {
 	}
 }
 
-// TestShardsEven checks that Split cuts about even shards of the three
-// trees of TestShards: the huge directory among its files, the chain
-// between its levels.
+// TestShardsEven checks that Split cuts about even shards of the
+// shardTrees: the huge directory among its files, the chain between its
+// levels.
 func TestShardsEven(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		make func(t *testing.T) string
-	}{
-		{"Tree", func(t *testing.T) string { return tree(t, randomNames(rand.New(rand.NewPCG(15, 1)), 300)...) }},
-		{"HugeDir", hugeDirTree},
-		{"Chain", func(t *testing.T) string { return chainTree(t, 80) }},
-	} {
+	for _, tc := range shardTrees {
 		t.Run(tc.name, func(t *testing.T) {
 			root := tc.make(t)
 			total := len(dirEntries(t, root, nil))
