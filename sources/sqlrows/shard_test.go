@@ -72,6 +72,18 @@ func TestKeysetShards(t *testing.T) {
 				t.Errorf("cut point %q is not a bound of the histogram %v", c, bounds)
 			}
 		}
+		// So are those of the key named in capitals, unquoted, and not
+		// selected: PostgreSQL folds it to id, and so must the look-up
+		// of its statistics.
+		upper, err := sqlrows.NewKeysetSharder(pool, sqlrows.Table{From: "single", Select: "name", Key: []string{"ID"}}, pgx.RowTo[string], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cutTexts(t, upper, 5) {
+			if !slices.Contains(bounds, c[0]) {
+				t.Errorf("key ID: cut point %q is not a bound of the histogram %v", c, bounds)
+			}
+		}
 
 		// A reader split keeping half of its rest keeps half, of a rest
 		// counted (exactly) or estimated by the planner (about).
