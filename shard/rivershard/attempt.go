@@ -180,21 +180,31 @@ func (a *attempt) fence(ctx context.Context, tx pgx.Tx) error {
 // the last batch, when the shard's stream ended at a batch's boundary, or
 // for a Checkpointed sink. a.mu is held.
 func (a *attempt) completeLocked(ctx context.Context) error {
+	if err := a.fenced(ctx, "completing", func(tx pgx.Tx) error { return a.completeIn(ctx, tx) }); err != nil {
+		return err
+	}
+	a.completed = true
+	return nil
+}
+
+// fenced runs f in a transaction of its own after the fence, and commits
+// it; what names the step in the errors of the transaction's own begin
+// and commit.
+func (a *attempt) fenced(ctx context.Context, what string, f func(tx pgx.Tx) error) error {
 	tx, err := a.w.pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("rivershard: job %d: completing: %w", a.job.ID, err)
+		return fmt.Errorf("rivershard: job %d: %s: %w", a.job.ID, what, err)
 	}
 	defer rollback(ctx, tx)
 	if err := a.fence(ctx, tx); err != nil {
 		return err
 	}
-	if err := a.completeIn(ctx, tx); err != nil {
+	if err := f(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("rivershard: job %d: completing: %w", a.job.ID, err)
+		return fmt.Errorf("rivershard: job %d: %s: %w", a.job.ID, what, err)
 	}
-	a.completed = true
 	return nil
 }
 
@@ -321,33 +331,24 @@ func (a *attempt) fail(err error) {
 // residual rest, with its row, in one transaction.
 func (a *attempt) commitSplit(ctx context.Context, cur, rest shard.Shard) error {
 	c := a.w.c
-	tx, err := a.w.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("rivershard: job %d: split: %w", a.job.ID, err)
-	}
-	defer rollback(ctx, tx)
-	if err := a.fence(ctx, tx); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, "UPDATE "+c.shards+" SET shard = $2 WHERE job_id = $1", a.job.ID, cur.String()); err != nil {
-		return fmt.Errorf("rivershard: job %d: split: %w", a.job.ID, err)
-	}
-	res, err := a.client.InsertTx(ctx, tx, Args{Run: a.job.Args.Run, Shard: rest, Parent: a.job.ID}, &river.InsertOpts{
-		Queue:       a.job.Queue,
-		Priority:    a.job.Priority,
-		MaxAttempts: a.job.MaxAttempts,
+	return a.fenced(ctx, "split", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "UPDATE "+c.shards+" SET shard = $2 WHERE job_id = $1", a.job.ID, cur.String()); err != nil {
+			return fmt.Errorf("rivershard: job %d: split: %w", a.job.ID, err)
+		}
+		res, err := a.client.InsertTx(ctx, tx, Args{Run: a.job.Args.Run, Shard: rest, Parent: a.job.ID}, &river.InsertOpts{
+			Queue:       a.job.Queue,
+			Priority:    a.job.Priority,
+			MaxAttempts: a.job.MaxAttempts,
+		})
+		if err != nil {
+			return fmt.Errorf("rivershard: job %d: split: inserting the residual's job: %w", a.job.ID, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO "+c.shards+" (job_id, run, parent, shard) VALUES ($1, $2, $3, $4)",
+			res.Job.ID, a.job.Args.Run, a.job.ID, rest.String()); err != nil {
+			return fmt.Errorf("rivershard: job %d: split: %w", a.job.ID, err)
+		}
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("rivershard: job %d: split: inserting the residual's job: %w", a.job.ID, err)
-	}
-	if _, err := tx.Exec(ctx, "INSERT INTO "+c.shards+" (job_id, run, parent, shard) VALUES ($1, $2, $3, $4)",
-		res.Job.ID, a.job.Args.Run, a.job.ID, rest.String()); err != nil {
-		return fmt.Errorf("rivershard: job %d: split: %w", a.job.ID, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("rivershard: job %d: split: %w", a.job.ID, err)
-	}
-	return nil
 }
 
 // batchDB is the pgcopy.DB of a PGCopy sink: its batches' transactions
@@ -410,19 +411,7 @@ func (s fencedStore) Save(ctx context.Context, name, cursor string) error {
 	if name != a.name {
 		return fmt.Errorf("rivershard: job %d: save under %q: the shard's cursor is %q", a.job.ID, name, a.name)
 	}
-	tx, err := a.w.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("rivershard: job %d: saving its cursor: %w", a.job.ID, err)
-	}
-	defer rollback(ctx, tx)
-	if err := a.fence(ctx, tx); err != nil {
-		return err
-	}
-	if err := a.w.cursors.SaveTx(ctx, tx, name, cursor); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("rivershard: job %d: saving its cursor: %w", a.job.ID, err)
-	}
-	return nil
+	return a.fenced(ctx, "saving its cursor", func(tx pgx.Tx) error {
+		return a.w.cursors.SaveTx(ctx, tx, name, cursor)
+	})
 }
