@@ -79,7 +79,7 @@ func skewedKeys(n int) []string {
 // test lasts at least half a minute past its last kill.
 func TestFleet(t *testing.T) {
 	if enc := os.Getenv(workerEnv); enc != "" {
-		workerMain(enc)
+		workerMain(t, enc)
 		return
 	}
 	t.Parallel()
@@ -300,7 +300,7 @@ func (p *workerProc) kill() bool {
 
 // workerMain runs a worker of the runs of TestFleet, and exits when its
 // standard input ends (the test has ended) or it is killed.
-func workerMain(enc string) {
+func workerMain(t *testing.T, enc string) {
 	var cfg workerConfig
 	if err := json.Unmarshal([]byte(enc), &cfg); err != nil {
 		fail(err)
@@ -310,7 +310,7 @@ func workerMain(enc string) {
 	if err != nil {
 		fail(err)
 	}
-	s3c, _ := newS3Client(cfg.S3)
+	s3c := s3env.NewClient(t, cfg.S3)
 	w, err := rivershard.NewWorker(pool, &rivershard.Options{SplitAfter: cfg.Timing.SplitAfter})
 	if err != nil {
 		fail(err)

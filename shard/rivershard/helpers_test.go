@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"testing"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/sluice-go/sluice/internal/testenv"
 	"github.com/sluice-go/sluice/internal/testenv/pgenv"
 	"github.com/sluice-go/sluice/shard"
 	"github.com/sluice-go/sluice/shard/rivershard"
@@ -173,22 +171,6 @@ func objectSink(batch int) *pgcopy.Sink[s3list.Entry] {
 		Row:       func(e s3list.Entry) ([]any, error) { return []any{e.Key(), aws.ToInt64(e.Object.Size)}, nil },
 		BatchRows: batch,
 	}
-}
-
-// newS3Client returns a client of env without a testing.TB (for a worker
-// process), and a function closing its idle connections.
-func newS3Client(env testenv.S3Env) (*s3.Client, func()) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	creds := aws.Credentials{AccessKeyID: env.AccessKey, SecretAccessKey: env.SecretKey, Source: "testenv"}
-	return s3.New(s3.Options{
-		BaseEndpoint: aws.String(env.Endpoint),
-		Region:       env.Region,
-		UsePathStyle: true,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return creds, nil
-		}),
-		HTTPClient: &http.Client{Transport: tr},
-	}), tr.CloseIdleConnections
 }
 
 // waitFinished waits until every run of runs is finished, and fails t
