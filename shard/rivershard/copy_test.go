@@ -71,12 +71,7 @@ func checkTableCopy(t *testing.T, db *pgxpool.Pool) {
 func TestCopyTable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	_, pool := db(t, tableSetup+`
-INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) AS i;`)
-	src, err := tableSource(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, src := tableDB(t, 20000)
 	if k := plan(t, pool, "table", src, 6); k < 2 {
 		t.Fatalf("Plan inserted %d jobs, want several", k)
 	}
@@ -89,7 +84,7 @@ INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) 
 	// A shard done in its last batch's transaction has the time of that
 	// transaction (now()) as both its done_at and its cursor's updated_at.
 	var shards, inBatch int
-	err = pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE s.done_at = c.updated_at)
+	err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE s.done_at = c.updated_at)
 FROM sluice_shards s JOIN sluice_shard_cursors c ON c.name = s.run || '/' || s.job_id`).Scan(&shards, &inBatch)
 	if err != nil {
 		t.Fatal(err)
@@ -105,12 +100,7 @@ FROM sluice_shards s JOIN sluice_shard_cursors c ON c.name = s.run || '/' || s.j
 func TestPlanTwice(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	_, pool := db(t, tableSetup+`
-INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 5000) AS i;`)
-	src, err := tableSource(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, src := tableDB(t, 5000)
 	client, err := newClient(pool, nil, quick, io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -140,6 +140,20 @@ func tableSource(pool *pgxpool.Pool) (*sqlrows.KeysetSharder[srcRow], error) {
 		scanRow, &sqlrows.KeysetOptions{PageSize: 1000})
 }
 
+// tableDB creates a database for t with the tables of the table copy,
+// rivershard_src holding rows rows (id i, v 'row i', from 1), and returns
+// a pool on it and the keyset scan of rivershard_src.
+func tableDB(t *testing.T, rows int) (*pgxpool.Pool, *sqlrows.KeysetSharder[srcRow]) {
+	t.Helper()
+	_, pool := db(t, tableSetup+fmt.Sprintf(`
+INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, %d) AS i;`, rows))
+	src, err := tableSource(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, src
+}
+
 // scanRow scans a row of rivershard_src: as pgx.RowToStructByPos does,
 // without its reflection, which costs half the copy's time under -race.
 func scanRow(row pgx.CollectableRow) (srcRow, error) {

@@ -67,12 +67,7 @@ func (r slowReader[V]) All(ctx context.Context) iter.Seq2[V, error] {
 func TestSplitAndStop(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	_, pool := db(t, tableSetup+`
-INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) AS i;`)
-	keyset, err := tableSource(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, keyset := tableDB(t, 20000)
 	src := slowSource[sqlrows.Row[srcRow]]{keyset, 1}
 	plan(t, pool, "slow", src, 3)
 	tm := timing{MaxWorkers: 2, JobTimeout: 2 * time.Second, RescueAfter: time.Minute, SplitAfter: 300 * time.Millisecond}
@@ -83,7 +78,7 @@ INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 20000) 
 	checkTableCopy(t, pool)
 
 	var splits, snoozes int
-	err = pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE args ? 'parent'), coalesce(sum((metadata->>'snoozes')::int), 0)
+	err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE args ? 'parent'), coalesce(sum((metadata->>'snoozes')::int), 0)
 FROM river_job WHERE kind = $1`, rivershard.Kind).Scan(&splits, &snoozes)
 	if err != nil {
 		t.Fatal(err)
@@ -101,12 +96,7 @@ FROM river_job WHERE kind = $1`, rivershard.Kind).Scan(&splits, &snoozes)
 func TestStaleAttempt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	_, pool := db(t, tableSetup+`
-INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 2000) AS i;`)
-	keyset, err := tableSource(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, keyset := tableDB(t, 2000)
 	src := slowSource[sqlrows.Row[srcRow]]{keyset, 1}
 	plan(t, pool, "stale", src, 1)
 	tm := timing{MaxWorkers: 1, JobTimeout: time.Minute, RescueAfter: 2 * time.Minute, SplitAfter: -1}
@@ -147,12 +137,7 @@ WHERE kind = $1 AND state = 'running'`, rivershard.Kind)
 func TestCheckpointed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	_, pool := db(t, tableSetup+`
-INSERT INTO rivershard_src SELECT i, 'row ' || i FROM generate_series(1, 600) AS i;`)
-	keyset, err := tableSource(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, keyset := tableDB(t, 600)
 	client := s3env.Client(t)
 	bucket := s3env.NewBucket(t, client)
 	objects := &s3sink.Objects[sqlrows.Row[srcRow]]{
