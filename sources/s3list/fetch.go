@@ -44,9 +44,7 @@ func (s *scheduler) start(sp *span) {
 	s.inflight++
 	r := fetched{sp: sp, generation: sp.generation, discovery: discovery, after: after}
 	s.wg.Go(func() {
-		if r.err = s.l.wait(s.fctx); r.err == nil {
-			r.out, r.err = s.l.client.ListObjectsV2(s.fctx, &in, s.l.opts.ClientOptions...)
-		}
+		r.out, r.err = s.l.list(s.fctx, &in)
 		s.results <- r
 	})
 }

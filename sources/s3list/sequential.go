@@ -31,10 +31,7 @@ func (l *listing) pages(ctx context.Context, page func(*s3.ListObjectsV2Output) 
 		if err := sluice.ContextError(ctx); err != nil {
 			return l.fail(ctx, after, err)
 		}
-		if err := l.wait(ctx); err != nil {
-			return l.fail(ctx, after, err)
-		}
-		out, err := l.client.ListObjectsV2(ctx, &in, l.opts.ClientOptions...)
+		out, err := l.list(ctx, &in)
 		if err != nil {
 			return l.fail(ctx, after, err)
 		}
