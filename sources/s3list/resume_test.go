@@ -21,14 +21,12 @@ import (
 	"github.com/sluice-go/sluice/sources/s3list"
 )
 
-// threeAttempts is the SDK's standard retryer, 3 attempts per request,
-// without its waits and its retry quota, so that a fault run is quick.
+// threeAttempts is fastRetries with the SDK's default of 3 attempts per
+// request: its standard retryer without its waits and its retry quota, so
+// that a fault run is quick.
 func threeAttempts(o *s3.Options) {
-	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-		so.MaxAttempts = 3
-		so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-		so.RateLimiter = noQuota{}
-	})
+	fastRetries(o)
+	o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 3)
 }
 
 // firstN selects the first n requests that match selects: the SDK's
