@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -411,5 +412,49 @@ func TestReaderSplitBalance(t *testing.T) {
 				t.Errorf("Split(%v) of the last shard after %d keys: %v read on and %v given away of the %v left; want each at least half its share", tc.keep, k, a, b, left)
 			}
 		})
+	}
+}
+
+// A maxKeysClient records the MaxKeys of each request.
+type maxKeysClient struct {
+	s3.ListObjectsV2APIClient
+	mu    sync.Mutex
+	asked []int32
+}
+
+func (c *maxKeysClient) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	c.mu.Lock()
+	c.asked = append(c.asked, aws.ToInt32(in.MaxKeys))
+	c.mu.Unlock()
+	return c.ListObjectsV2APIClient.ListObjectsV2(ctx, in, opts...)
+}
+
+// TestReaderLastPage checks that a Reader of a shard with an End asks,
+// near End, for about the keys the density of its last page says are
+// left, not for a whole page past End, since S3 cannot end a page at a
+// key: of a shard of 105 flat keys in pages of 50, two full pages, then a
+// request for fewer than 50.
+func TestReaderLastPage(t *testing.T) {
+	cs := newClients(t)
+	c, _ := cs.client()
+	keys := flatKeys(1000)
+	bucket := fileBucket(t, "readersplit-Flat", func() []string { return flatKeys(1000) })
+	mk := &maxKeysClient{ListObjectsV2APIClient: c}
+	sh, err := s3list.NewSharder(mk, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(50)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := shard.Shard{Source: "s3list:" + bucket + "/", Start: keys[100], End: keys[205]}
+	got, err := readShard(sh, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := keys[100:205]; !slices.Equal(got, want) {
+		t.Fatalf("the shard yields %d keys, want %d: %s", len(got), len(want), firstDiff(got, want))
+	}
+	mk.mu.Lock()
+	defer mk.mu.Unlock()
+	if a := mk.asked; len(a) != 3 || a[0] != 50 || a[1] != 50 || a[2] >= 50 {
+		t.Errorf("the reader asked for pages of %v keys; want 50, 50, then fewer than 50", a)
 	}
 }
