@@ -13,18 +13,6 @@ import (
 	"github.com/sluice-go/sluice"
 )
 
-// collectInts ranges seq to its end.
-func collectInts(seq iter.Seq2[int, error]) ([]int, error) {
-	var got []int
-	for v, err := range seq {
-		if err != nil {
-			return got, err
-		}
-		got = append(got, v)
-	}
-	return got, nil
-}
-
 // TestResumeReopensAfterLastValue: each transient failure reopens the
 // source strictly after the last value delivered (or at the start, or at
 // After, when none was), and each reopening is told with its attempt, its
@@ -66,7 +54,7 @@ func TestResumeReopensAfterLastValue(t *testing.T) {
 			f := newFlaky(10, tc.faults)
 			var events []sluice.RetryEvent
 			opts := fastRetry(&sluice.ResumeOptions{After: tc.after, OnRetry: func(e sluice.RetryEvent) { events = append(events, e) }})
-			got, err := collectInts(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
+			got, err := collect(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
 			if err != nil {
 				t.Fatalf("Resume ended with %v, want the end of the source", err)
 			}
@@ -105,7 +93,7 @@ func TestResumePermanent(t *testing.T) {
 	cause := errors.New("permission denied")
 	f := newFlaky(10, map[int]int{2: 1})
 	f.failAt, f.failErr = 6, cause
-	got, err := collectInts(sluice.Resume(context.Background(), f.openAfter, cursor, fastRetry(nil)))
+	got, err := collect(sluice.Resume(context.Background(), f.openAfter, cursor, fastRetry(nil)))
 	if want := []int{0, 1, 2, 3, 4, 5}; !slices.Equal(got, want) {
 		t.Errorf("yielded %v, want %v", got, want)
 	}
@@ -131,7 +119,7 @@ func TestResumeMaxAttempts(t *testing.T) {
 	f := newFlaky(10, map[int]int{5: 100})
 	opts := fastRetry(nil)
 	opts.MaxAttempts = 4
-	got, err := collectInts(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
+	got, err := collect(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
 	if want := []int{0, 1, 2, 3, 4}; !slices.Equal(got, want) {
 		t.Errorf("yielded %v, want %v", got, want)
 	}
@@ -158,7 +146,7 @@ func TestResumeProgressResets(t *testing.T) {
 	f := newFlaky(10, faults)
 	opts := fastRetry(nil)
 	opts.MaxAttempts = 2
-	got, err := collectInts(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
+	got, err := collect(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
 	if err != nil || len(got) != 10 {
 		t.Fatalf("yielded %v, then %v; want 0..9 and the end: 10 failures, each after progress", got, err)
 	}
@@ -171,7 +159,7 @@ func TestResumeProgressResets(t *testing.T) {
 func TestResumeMaxElapsed(t *testing.T) {
 	f := newFlaky(10, map[int]int{3: 100})
 	opts := &sluice.ResumeOptions{InitialDelay: time.Hour, MaxElapsed: time.Microsecond}
-	_, err := collectInts(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
+	_, err := collect(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
 	var re *sluice.ResumeError
 	if !errors.As(err, &re) || re.Attempts != 1 || !strings.Contains(err.Error(), "MaxElapsed") {
 		t.Fatalf("error %v, want a ResumeError after 1 attempt, for MaxElapsed", err)
@@ -184,7 +172,7 @@ func TestResumeNilTransient(t *testing.T) {
 	f := newFlaky(6, map[int]int{2: 1})
 	f.failAt, f.failErr = 4, errors.New("some error")
 	opts := &sluice.ResumeOptions{InitialDelay: time.Microsecond, MaxAttempts: 3}
-	got, err := collectInts(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
+	got, err := collect(sluice.Resume(context.Background(), f.openAfter, cursor, opts))
 	var re *sluice.ResumeError
 	if !errors.As(err, &re) || re.Attempts != 3 || !slices.Equal(got, []int{0, 1, 2, 3}) {
 		t.Fatalf("yielded %v, then %v; want 0..3, then a ResumeError after 3 attempts", got, err)
@@ -202,7 +190,7 @@ func TestResumeCancelDuringBackoff(t *testing.T) {
 	f := newFlaky(10, map[int]int{4: 1})
 	opts := &sluice.ResumeOptions{Transient: isFlaky, InitialDelay: time.Hour, MaxElapsed: 2 * time.Hour,
 		OnRetry: func(sluice.RetryEvent) { cancel(shutdown) }}
-	got, err := collectInts(sluice.Resume(ctx, f.openAfter, cursor, opts))
+	got, err := collect(sluice.Resume(ctx, f.openAfter, cursor, opts))
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, shutdown) || len(got) != 4 {
 		t.Fatalf("yielded %v, then %v; want 0..3, then the cancellation with its cause", got, err)
 	}
@@ -256,7 +244,7 @@ func TestResumeCanceledSource(t *testing.T) {
 // the stream: reopening after "" would deliver every value again.
 func TestResumeEmptyCursor(t *testing.T) {
 	f := newFlaky(10, map[int]int{3: 1})
-	got, err := collectInts(sluice.Resume(context.Background(), f.openAfter, func(int) string { return "" }, fastRetry(nil)))
+	got, err := collect(sluice.Resume(context.Background(), f.openAfter, func(int) string { return "" }, fastRetry(nil)))
 	if err == nil || !errors.Is(err, errFlaky) || !strings.Contains(err.Error(), `cursor is ""`) || len(got) != 3 {
 		t.Fatalf("yielded %v, then %v; want 0..2, then an error about the empty cursor wrapping the failure", got, err)
 	}
@@ -285,7 +273,7 @@ func TestResumeInvalid(t *testing.T) {
 		{"InitialDelay>MaxDelay", f.openAfter, cursor, &sluice.ResumeOptions{InitialDelay: 2, MaxDelay: 1}, "more than MaxDelay"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := collectInts(sluice.Resume(context.Background(), tc.open, tc.cursor, tc.opts))
+			got, err := collect(sluice.Resume(context.Background(), tc.open, tc.cursor, tc.opts))
 			if len(got) != 0 || err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Resume yielded %v, then %v; want only an error saying %q", got, err, tc.want)
 			}
