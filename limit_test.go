@@ -141,7 +141,9 @@ func TestLimitWaitsBeforeEachValue(t *testing.T) {
 // test.
 func TestLimitBurstThenCancelWhileWaiting(t *testing.T) {
 	for _, form := range []string{"Limit", "LimitStream"} {
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancelCause := context.WithCancelCause(context.Background())
+		shutdown := errors.New("shutdown")
+		cancel := func() { cancelCause(shutdown) }
 		s := &ints{n: 100}
 		lim := &waitLog{inner: rate.NewLimiter(rate.Every(time.Hour), 3), waiting: make(chan int, 100)}
 		go func() {
@@ -157,8 +159,8 @@ func TestLimitBurstThenCancelWhileWaiting(t *testing.T) {
 		}
 		got, err := collect(seq)
 		close(lim.waiting)
-		if !slices.Equal(got, []int{0, 1, 2}) || !errors.Is(err, context.Canceled) {
-			t.Errorf("%s: got %v, %v; want the burst [0 1 2], then context.Canceled", form, got, err)
+		if !slices.Equal(got, []int{0, 1, 2}) || !errors.Is(err, context.Canceled) || !errors.Is(err, shutdown) {
+			t.Errorf("%s: got %v, %v; want the burst [0 1 2], then context.Canceled with its cause", form, got, err)
 		}
 		cancel()
 	}
