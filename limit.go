@@ -78,9 +78,6 @@ func LimitStream[V any](ctx context.Context, src func(context.Context) iter.Seq2
 	case lim == nil:
 		return FailedStream[V](errNilLimiter)
 	}
-	if err := opts.Check(); err != nil {
-		return FailedStream[V](err)
-	}
 	return StreamFunc(ctx, func(ctx context.Context) iter.Seq2[V, error] {
 		return Limit(ctx, src(ctx), lim)
 	}, opts)
