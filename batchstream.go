@@ -80,7 +80,7 @@ func BatchStream[V any](ctx context.Context, in <-chan V, stop func() error, n i
 	r.goLabeled(func() {
 		defer r.finish(func() { close(out) })
 		returned := false
-		defer batchGuard(r, &returned)
+		defer keepGuard(r, &returned)
 		if batchLoop(r, out, in, n, wait) {
 			// in was closed: the stream it came from has ended, and
 			// its stop says how.
@@ -159,9 +159,10 @@ func batchLoop[V any](r *run, out chan<- []V, in <-chan V, n int, wait time.Dura
 	}
 }
 
-// batchGuard is run.guard, keeping as it is a *PanicError that the stop
-// of the stream read raises, with the stack of its producer.
-func batchGuard(r *run, returned *bool) {
+// keepGuard is run.guard, keeping as it is a *PanicError raised with the
+// stack of another goroutine: by the stop of the stream BatchStream reads,
+// or by a source MapStream's workers take from (see withStack).
+func keepGuard(r *run, returned *bool) {
 	v := recover()
 	if p, ok := v.(*PanicError); ok {
 		r.recover(p.Value, p.Stack)

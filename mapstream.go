@@ -102,7 +102,7 @@ func (c *mapChain[V, W]) endPull() {
 		return
 	}
 	returned := false
-	defer c.guard(&returned) // a panic of the source as it returns
+	defer keepGuard(c.r, &returned) // a panic of the source as it returns
 	c.stopPull()
 	returned = true
 }
@@ -124,7 +124,7 @@ func (c *mapChain[V, W]) work(w *mapWorker) {
 		}
 	}()
 	returned := false
-	defer c.guard(&returned)
+	defer keepGuard(c.r, &returned)
 	w.start(r.ctx)
 	done := r.ctx.Done()
 	for {
@@ -221,35 +221,16 @@ func (c *mapChain[V, W]) take(mine chan struct{}) (v V, pos int64, turn chan str
 	return v, pos, turn, true
 }
 
-// A sourcePanic is a panic of the source, raised again by iter.Pull2's
-// next in the goroutine that took a value, with the source's own stack.
-type sourcePanic struct{ p *PanicError }
-
-// withStack returns seq, whose panic is raised again as a sourcePanic
-// holding the stack of the coroutine, which next would lose.
+// withStack returns seq, whose panic is raised again as a *PanicError
+// holding the stack of the coroutine, which next would lose; the workers'
+// guard keeps it as it is.
 func withStack[V any](seq iter.Seq2[V, error]) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		defer func() {
 			if v := recover(); v != nil {
-				panic(sourcePanic{&PanicError{Value: v, Stack: debug.Stack()}})
+				panic(&PanicError{Value: v, Stack: debug.Stack()})
 			}
 		}()
 		seq(yield)
-	}
-}
-
-// guard is run.guard, which keeps the stack of a source's panic.
-func (c *mapChain[V, W]) guard(returned *bool) {
-	v := recover()
-	if sp, ok := v.(sourcePanic); ok {
-		c.r.recover(sp.p.Value, sp.p.Stack)
-		return
-	}
-	if v != nil {
-		c.r.recover(v, debug.Stack())
-		return
-	}
-	if !*returned {
-		c.r.fail(errGoexit)
 	}
 }
